@@ -1,0 +1,50 @@
+# The front door: `make run` serves the site, `make test` runs every test.
+# Each target builds .venv first when it is missing or the lock file changed.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+FLASK := $(PY) -m flask --app app
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test lint bench translations messages reindex clean
+
+$(STAMP): requirements.lock pyproject.toml
+	@echo "==> creating $(VENV) (once)"
+	@if $(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install -q uv >/dev/null 2>&1; then \
+		$(PYTHON) -m uv venv -q --allow-existing $(VENV) && \
+		$(PYTHON) -m uv pip install -q --python $(PY) --compile-bytecode --require-hashes -r requirements.lock; \
+	else \
+		echo "==> uv not available, falling back to pip"; \
+		$(PYTHON) -m venv $(VENV) && $(PY) -m pip install -q --require-hashes -r requirements.lock; \
+	fi
+	@touch $(STAMP)
+
+# Compiled catalogues (.mo) are build output; the .po files are the source.
+translations: $(STAMP)
+	@$(VENV)/bin/pybabel -q compile -d network/translations
+
+# Refresh the template and the catalogues after changing user-facing text.
+messages: $(STAMP)
+	$(VENV)/bin/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext --sort-output --project Behovsborsen \
+		-o network/translations/messages.pot .
+	$(VENV)/bin/pybabel -q update -i network/translations/messages.pot -d network/translations --no-fuzzy-matching
+
+run: $(STAMP) translations
+	@$(FLASK) setup --demo
+	@echo "==> serving on http://$(HOST):$(PORT)/  (stop with Ctrl-C)"
+	@$(FLASK) run --host $(HOST) --port $(PORT)
+
+test: $(STAMP) translations
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+
+reindex: $(STAMP)
+	$(FLASK) reindex
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

@@ -1,0 +1,74 @@
+"""Application factory: configuration, extensions, blueprints and CLI; nothing else."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from flask import Flask
+
+BASE_DIR = Path(__file__).resolve().parent
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_path=str(BASE_DIR / "instance"),
+        template_folder=str(BASE_DIR / "templates"),
+        static_folder=str(BASE_DIR / "static"),
+    )
+    register_config(app, overrides)
+    register_extensions(app)
+    register_blueprints(app)
+    register_cli(app)
+    register_hooks(app)
+    return app
+
+
+def register_config(app: Flask, overrides: dict | None) -> None:
+    from network.config import defaults
+
+    app.config.from_mapping(defaults(app.instance_path))
+    app.config.from_prefixed_env()
+    if overrides:
+        app.config.update(overrides)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret(app.instance_path)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    logging.basicConfig(level=app.config.get("LOG_LEVEL", "INFO"))
+
+
+def _instance_secret(instance_path: str) -> str:
+    """A per-installation secret kept in instance/, so sessions survive restarts without config."""
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(os.urandom(32).hex())
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def register_extensions(app: Flask) -> None:
+    from network.extensions import init_extensions
+
+    init_extensions(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from network.views import register_views
+
+    register_views(app)
+
+
+def register_cli(app: Flask) -> None:
+    from network.cli import register_commands
+
+    register_commands(app)
+
+
+def register_hooks(app: Flask) -> None:
+    from network.views.hooks import register_request_hooks
+
+    register_request_hooks(app)

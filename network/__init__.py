@@ -1,0 +1,1 @@
+"""Behovsbørsen's domain and web layer: models, services, views and commands."""

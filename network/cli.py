@@ -1,0 +1,202 @@
+"""`flask` commands: setup, import, reindex, index verify/follow/status, create-admin."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import click
+import sqlalchemy as sa
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+
+from network import indexing
+from network.errors import DomainError, ImportFileError
+from network.extensions import db
+from network.models import Organisation, User
+
+
+def register_commands(app: Flask) -> None:
+    app.cli.add_command(setup_command)
+    app.cli.add_command(import_command)
+    app.cli.add_command(reindex_command)
+    app.cli.add_command(index_group)
+    app.cli.add_command(create_admin_command)
+
+
+def _index():
+    return indexing.get_index(current_app)
+
+
+@click.command("setup")
+@click.option("--demo/--no-demo", default=False, help="Load the demo content when the database is empty.")
+@with_appcontext
+def setup_command(demo: bool) -> None:
+    """Create or migrate the schema; with --demo, load the example content on first start."""
+    from network.schema import ensure_schema
+
+    if ensure_schema(current_app):
+        click.echo("Database schema created/updated.")
+    empty = db.session.scalar(sa.select(sa.func.count()).select_from(Organisation)) == 0
+    if demo and empty:
+        from network.demo import demo_records
+        from network.services.imports import import_records
+
+        click.echo("Loading demo content (first start only)…")
+        started = time.monotonic()
+        report = import_records(demo_records(), _index(), progress=_progress)
+        click.echo(f"Loaded {report.summary()} in {time.monotonic() - started:.1f} s.")
+        _ensure_demo_logins()
+    elif demo:
+        click.echo("Database already has content; demo content not loaded again.")
+    indexing.apply_pending(_index())
+    if demo:
+        _print_demo_logins()
+
+
+DEMO_PASSWORD = "demo-passord-2026"
+DEMO_LOGINS = (
+    ("admin@example.no", "Site administrator", None),
+    ("kommune@example.no", "Kari Kommune", "public_body"),
+    ("leverandor@example.no", "Lars Leverandør", "supplier"),
+)
+
+
+def _ensure_demo_logins() -> None:
+    """Demo users: a site admin, a user of a verified public body and of a Norwegian supplier."""
+    from network.models import OrgKind, Role
+
+    for email, name, kind in DEMO_LOGINS:
+        if db.session.scalar(sa.select(User).where(User.email == email)) is not None:
+            continue
+        user = User(email=email, name=name, role=Role.ADMIN, is_site_admin=kind is None)
+        if kind is not None:
+            query = sa.select(Organisation).where(Organisation.kind == OrgKind(kind), Organisation.is_example)
+            if kind == "public_body":
+                query = query.where(Organisation.verified, Organisation.kommune.is_not(None))
+            else:
+                query = query.where(Organisation.country == "NO")
+            user.organisation = db.session.scalars(query.order_by(Organisation.id)).first()
+        user.set_password(DEMO_PASSWORD)
+        db.session.add(user)
+    db.session.commit()
+
+
+def _print_demo_logins() -> None:
+    click.echo("Demo logins (password for all: %s):" % DEMO_PASSWORD)
+    for email, _name, kind in DEMO_LOGINS:
+        user = db.session.scalar(sa.select(User).where(User.email == email))
+        if user is None:
+            continue
+        what = "site administrator" if kind is None else f"{user.organisation.name if user.organisation else ''}"
+        click.echo(f"  {email:<24} {what}")
+
+
+def _progress(done: int, total: int) -> None:
+    if total and (done == total or done % 200 == 0):
+        click.echo(f"  {done}/{total} records", err=True)
+
+
+@click.command("import")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def import_command(path: Path) -> None:
+    """Import organisations, needs and capabilities from a JSONL file (all or nothing)."""
+    from network.schema import ensure_schema
+    from network.services.imports import import_lines
+
+    ensure_schema(current_app)
+    if not path.exists():
+        click.echo(f"error: {path}: no such file", err=True)
+        sys.exit(2)
+    try:
+        with path.open(encoding="utf-8", errors="strict") as handle:
+            lines = handle.read().splitlines()
+    except UnicodeDecodeError as exc:
+        click.echo(f"error: {path}: not UTF-8 text ({exc.reason} at byte {exc.start})", err=True)
+        sys.exit(1)
+    try:
+        report = import_lines(lines, _index(), progress=_progress)
+    except ImportFileError as exc:
+        for line_no, reason in exc.errors:
+            click.echo(f"{path}:{line_no}: {reason}", err=True)
+        click.echo(f"error: {len(exc.errors)} invalid line(s); nothing was imported.", err=True)
+        sys.exit(1)
+    click.echo(f"Imported {report.summary()}.")
+
+
+@click.command("reindex")
+@with_appcontext
+def reindex_command() -> None:
+    """Rebuild the search index from the database."""
+    from network.schema import ensure_schema
+
+    ensure_schema(current_app)
+    started = time.monotonic()
+    count = indexing.reindex(_index())
+    click.echo(f"Indexed {count} documents in {time.monotonic() - started:.1f} s.")
+
+
+@click.group("index")
+def index_group() -> None:
+    """Inspect and maintain the search index."""
+
+
+@index_group.command("verify")
+@with_appcontext
+def index_verify_command() -> None:
+    """Report records missing from or stale in the index; exit 1 when there are any."""
+    report = indexing.verify(_index())
+    pending = indexing.pending_count()
+    click.echo(f"Checked {report.checked} records; {pending} index event(s) pending.")
+    for label, keys in (("missing", report.missing), ("stale", report.stale), ("not in database", report.extra)):
+        for kind, record_id in keys:
+            click.echo(f"  {label}: {kind} {record_id}")
+    if report.clean:
+        click.echo("Index is up to date.")
+    else:
+        total = len(report.missing) + len(report.stale) + len(report.extra)
+        click.echo(f"{total} problem(s). Run `flask reindex` (or `flask index follow`) to repair.")
+        sys.exit(1)
+
+
+@index_group.command("follow")
+@click.option("--interval", default=1.0, show_default=True, help="Seconds between polls.")
+@click.option("--once", is_flag=True, help="Apply what is pending, then stop.")
+@with_appcontext
+def index_follow_command(interval: float, once: bool) -> None:
+    """Apply pending index events as they come (for deployments with several web workers)."""
+    click.echo(f"Following index events every {interval} s (Ctrl-C stops).")
+    try:
+        for count in indexing.follow(_index(), interval=interval, once=once):
+            if count:
+                click.echo(f"Applied {count} event(s).")
+    except KeyboardInterrupt:
+        click.echo("Stopped.")
+
+
+@index_group.command("status")
+@with_appcontext
+def index_status_command() -> None:
+    """How many index events are waiting."""
+    click.echo(f"{indexing.pending_count()} index event(s) pending.")
+
+
+@click.command("create-admin")
+@click.option("--email", prompt=True)
+@click.option("--name", prompt=True, default="Administrator")
+@click.password_option()
+@with_appcontext
+def create_admin_command(email: str, name: str, password: str) -> None:
+    """Create a site administrator (or make an existing user one)."""
+    from network.schema import ensure_schema
+    from network.services.accounts import create_site_admin
+
+    ensure_schema(current_app)
+    try:
+        user = create_site_admin(email, name, password)
+    except DomainError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    click.echo(f"{user.email} is a site administrator.")

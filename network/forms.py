@@ -1,0 +1,179 @@
+"""WTForms: the shape of input only. Rules that need the database live in the services."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    URLField,
+)
+from wtforms.validators import URL, DataRequired, Email, EqualTo, Length, NumberRange, Optional, Regexp
+
+from network.views import labels
+
+PASSWORD_MIN = 10
+
+
+def _choices(mapping: dict) -> list[tuple[str, object]]:
+    return list(mapping.items())
+
+
+class SplitList(StringField):
+    """A comma/space separated list of codes, as a hidden input filled by the pickers' JavaScript
+    and typed by hand when scripts are off."""
+
+    def process_formdata(self, valuelist):
+        raw = " ".join(valuelist)
+        self.data = [part for part in raw.replace(",", " ").split() if part]
+
+    def _value(self):
+        return ", ".join(self.data or [])
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
+    next = HiddenField()
+
+
+class RegisterForm(FlaskForm):
+    kind = RadioField(
+        _l("I represent"),
+        choices=[("public_body", _l("A public body")), ("supplier", _l("A supplier"))],
+        validators=[DataRequired()],
+    )
+    org_name = StringField(_l("Organisation name"), validators=[DataRequired(), Length(max=200)])
+    org_number = StringField(
+        _l("Organisation number"),
+        description=_l("Nine digits, from the Brønnøysund Register Centre."),
+        validators=[Optional(), Regexp(r"^[\d\s]{9,11}$", message=_l("Nine digits."))],
+    )
+    country = StringField(_l("Country"), default="NO", validators=[DataRequired(), Length(min=2, max=2)])
+    sector = SelectField(_l("Sector"), choices=_choices(labels.SECTORS), default="municipality")
+    kommune = SelectField(_l("Kommune"), choices=[], validate_choice=False, validators=[Optional()])
+    is_sme = BooleanField(_l("We are a small or medium-sized enterprise"))
+    is_startup = BooleanField(_l("We are a start-up"))
+    name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=200)])
+    email = EmailField(_l("Your e-mail"), validators=[DataRequired(), Email(), Length(max=254)])
+    password = PasswordField(
+        _l("Password"),
+        description=_l("At least 10 characters."),
+        validators=[DataRequired(), Length(min=PASSWORD_MIN, max=200)],
+    )
+    password2 = PasswordField(
+        _l("Repeat the password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The passwords are not the same."))],
+    )
+
+
+class AcceptInvitationForm(FlaskForm):
+    name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=200)])
+    password = PasswordField(
+        _l("Password"), description=_l("At least 10 characters."),
+        validators=[DataRequired(), Length(min=PASSWORD_MIN, max=200)],
+    )
+    password2 = PasswordField(
+        _l("Repeat the password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The passwords are not the same."))],
+    )
+
+
+class InviteForm(FlaskForm):
+    email = EmailField(_l("Colleague's e-mail"), validators=[DataRequired(), Email(), Length(max=254)])
+
+
+class OrganisationForm(FlaskForm):
+    name = StringField(_l("Organisation name"), validators=[DataRequired(), Length(max=200)])
+    org_number = StringField(
+        _l("Organisation number"), validators=[Optional(), Regexp(r"^[\d\s]{9,11}$", message=_l("Nine digits."))]
+    )
+    sector = SelectField(_l("Sector"), choices=_choices(labels.SECTORS), validators=[Optional()])
+    kommune = SelectField(_l("Kommune"), choices=[], validate_choice=False, validators=[Optional()])
+    website = URLField(_l("Website"), validators=[Optional(), URL(), Length(max=300)])
+    description = TextAreaField(_l("About the organisation"), validators=[Optional(), Length(max=5000)])
+    is_sme = BooleanField(_l("We are a small or medium-sized enterprise"))
+    is_startup = BooleanField(_l("We are a start-up"))
+
+
+class NeedForm(FlaskForm):
+    title = StringField(
+        _l("Title"),
+        description=_l("Name the problem, not a solution: “Fewer falls among elderly living at home”."),
+        validators=[DataRequired(), Length(max=300)],
+    )
+    description = TextAreaField(
+        _l("The problem"),
+        description=_l("What is not working today, and why does it matter?"),
+        validators=[DataRequired(), Length(max=20000)],
+    )
+    affected = TextAreaField(
+        _l("Who is affected"), description=_l("Residents, patients, staff, …"),
+        validators=[Optional(), Length(max=10000)],
+    )
+    outcome = TextAreaField(
+        _l("Desired outcome"), description=_l("What would be better if the need were met? How would you measure it?"),
+        validators=[Optional(), Length(max=10000)],
+    )
+    domain = SelectField(_l("Domain"), choices=_choices(labels.DOMAINS), default="other")
+    cpv = SplitList(
+        _l("CPV codes"),
+        description=_l("Search by word or number and pick one or more codes. Not sure? Use the suggestions."),
+    )
+    kommuner = SelectMultipleField(_l("Kommuner concerned"), choices=[], validate_choice=False)
+    fylker = SelectMultipleField(_l("Fylker concerned"), choices=[], validate_choice=False)
+    route = SelectField(_l("Intended procurement route"), choices=_choices(labels.ROUTES), default="undecided")
+    budget_min = IntegerField(
+        _l("Budget from (NOK)"), validators=[Optional(), NumberRange(min=0, max=10**13)]
+    )
+    budget_max = IntegerField(_l("Budget to (NOK)"), validators=[Optional(), NumberRange(min=0, max=10**13)])
+    deadline = DateField(_l("Dialogue deadline"), validators=[Optional()])
+
+
+class StageForm(FlaskForm):
+    stage = SelectField(_l("New stage"), choices=[], validate_choice=False, validators=[DataRequired()])
+    doffin_ref = StringField(_l("Doffin reference"), validators=[Optional(), Length(max=40)])
+
+
+class CapabilityForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
+    description = TextAreaField(
+        _l("Description"), description=_l("What you can deliver, for whom, and what it achieves."),
+        validators=[DataRequired(), Length(max=20000)],
+    )
+    domains = SelectMultipleField(_l("Domains"), choices=_choices(labels.DOMAINS))
+    cpv = SplitList(_l("CPV codes"), description=_l("Search by word or number and pick one or more codes."))
+    nationwide = BooleanField(_l("We serve all of Norway"))
+    fylker = SelectMultipleField(_l("Fylker served"), choices=[], validate_choice=False)
+    maturity = SelectField(_l("Maturity"), choices=_choices(labels.MATURITY), default="in_use")
+    references = TextAreaField(
+        _l("References"), description=_l("Customers or projects where this is in use."),
+        validators=[Optional(), Length(max=5000)],
+    )
+
+
+class ResponseForm(FlaskForm):
+    message = TextAreaField(
+        _l("Message to the public body"),
+        description=_l("Say briefly how you could help and what you would like to learn in a dialogue."),
+        validators=[DataRequired(), Length(max=5000)],
+    )
+    link = URLField(_l("Link (optional)"), validators=[Optional(), URL(), Length(max=500)])
+
+
+class ResponseStatusForm(FlaskForm):
+    status = SelectField(_l("Status"), choices=_choices(labels.RESPONSE_STATUS))
+
+
+class ConfirmForm(FlaskForm):
+    """An empty form: a POST with a CSRF token, for buttons such as publish, verify, delete."""

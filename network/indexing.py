@@ -1,0 +1,356 @@
+"""Models → search documents, index events, the indexer, reindex and verify: the only bridge to search/."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, fields
+
+import sqlalchemy as sa
+from flask import Flask, current_app
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from network import reference
+from network.extensions import db
+from network.models import (
+    Capability,
+    IndexEvent,
+    IndexState,
+    Need,
+    Organisation,
+    OrgKind,
+    Stage,
+    utcnow,
+)
+from search import CAPABILITY, NEED, ORGANISATION, Document, IndexUnavailableError, SearchIndex, open_index
+
+log = logging.getLogger(__name__)
+
+STATE_NAME = "main"
+_KIND_OF = {Need: NEED, Capability: CAPABILITY, Organisation: ORGANISATION}
+
+
+# -- the index handle ---------------------------------------------------------------------------
+
+
+def get_index(app: Flask | None = None) -> SearchIndex:
+    """The app's index, opened once per process ("memory" storage gives each app its own RAM index)."""
+    app = app or current_app
+    index = app.extensions.get("search_index")
+    if index is None:
+        path = None if app.config["SEARCH_STORAGE"] == "memory" else app.config["SEARCH_INDEX_DIR"]
+        index = open_index(path)
+        app.extensions["search_index"] = index
+    return index
+
+
+def close_index(app: Flask) -> None:
+    index = app.extensions.pop("search_index", None)
+    if index is not None:
+        index.close()
+
+
+# -- index events: written in the same transaction as the change ----------------------------------
+
+
+def _record_index_events(session: Session, flush_context) -> None:
+    rows = []
+    for obj in list(session.new) + list(session.dirty) + list(session.deleted):
+        kind = _KIND_OF.get(type(obj))
+        if kind is None or obj.id is None:
+            continue
+        if obj in session.dirty and not session.is_modified(obj, include_collections=False):
+            continue
+        rows.append({"kind": kind, "record_id": obj.id, "created_at": utcnow()})
+    if rows:
+        session.connection().execute(sa.insert(IndexEvent), rows)
+
+
+def register_index_events() -> None:
+    if not event.contains(Session, "after_flush", _record_index_events):
+        event.listen(Session, "after_flush", _record_index_events)
+
+
+# -- documents --------------------------------------------------------------------------------
+
+
+def _fingerprint(doc: Document) -> str:
+    parts = [repr(getattr(doc, f.name)) for f in fields(doc) if f.name != "fingerprint"]
+    return hashlib.sha1("\x1f".join(parts).encode()).hexdigest()
+
+
+def _finish(doc: Document) -> Document:
+    from dataclasses import replace
+
+    return replace(doc, fingerprint=_fingerprint(doc))
+
+
+def need_fylker(need: Need) -> tuple[str, ...]:
+    """The fylker a need concerns: its own list plus the fylker of its kommuner (or the body's)."""
+    found = list(need.fylker or [])
+    kommuner = need.kommuner or ([need.organisation.kommune] if need.organisation.kommune else [])
+    for number in kommuner:
+        fylke = reference.fylke_of_kommune(number)
+        if fylke:
+            found.append(fylke)
+    if not found and need.organisation.fylke:
+        found.append(need.organisation.fylke)
+    return tuple(dict.fromkeys(found))
+
+
+def need_text(need: Need) -> str:
+    return "\n".join(part for part in (need.description, need.affected, need.outcome) if part)
+
+
+def is_indexed(record) -> bool:
+    """Only what anyone may see goes into the index: published needs, suppliers' capabilities and
+    organisations other than unverified public bodies."""
+    if isinstance(record, Need):
+        return record.stage != Stage.DRAFT
+    if isinstance(record, Capability):
+        return True
+    if isinstance(record, Organisation):
+        return record.kind == OrgKind.SUPPLIER or record.verified
+    return False
+
+
+def need_document(need: Need) -> Document:
+    return _finish(
+        Document(
+            kind=NEED,
+            id=need.id,
+            title=need.title,
+            body=need_text(need),
+            owner_id=need.organisation_id,
+            owner_name=need.organisation.name,
+            org_kind=need.organisation.kind.value,
+            language=need.language,
+            domains=(need.domain.value,),
+            cpv=tuple(need.cpv or ()),
+            fylker=need_fylker(need),
+            kommuner=tuple(need.kommuner or ()),
+            stage=need.stage.value,
+            date=need.published_at or need.created_at,
+        )
+    )
+
+
+def capability_document(cap: Capability) -> Document:
+    body = "\n".join(part for part in (cap.description, cap.references) if part)
+    return _finish(
+        Document(
+            kind=CAPABILITY,
+            id=cap.id,
+            title=cap.title,
+            body=body,
+            owner_id=cap.organisation_id,
+            owner_name=cap.organisation.name,
+            org_kind=cap.organisation.kind.value,
+            language=cap.language,
+            domains=tuple(cap.domains or ()),
+            cpv=tuple(cap.cpv or ()),
+            fylker=tuple(cap.fylker or ()),
+            nationwide=cap.nationwide,
+            date=cap.updated_at,
+        )
+    )
+
+
+def organisation_document(org: Organisation) -> Document:
+    fylker = (org.fylke,) if org.fylke else ()
+    return _finish(
+        Document(
+            kind=ORGANISATION,
+            id=org.id,
+            title=org.name,
+            body=org.description or "",
+            owner_id=org.id,
+            owner_name=org.name,
+            org_kind=org.kind.value,
+            fylker=fylker,
+            kommuner=(org.kommune,) if org.kommune else (),
+            date=org.created_at,
+        )
+    )
+
+
+def document_for(record) -> Document:
+    if isinstance(record, Need):
+        return need_document(record)
+    if isinstance(record, Capability):
+        return capability_document(record)
+    return organisation_document(record)
+
+
+_MODEL_OF = {NEED: Need, CAPABILITY: Capability, ORGANISATION: Organisation}
+
+
+def _load(kind: str, ids: Iterable[int]) -> dict[int, object]:
+    model = _MODEL_OF[kind]
+    ids = list(ids)
+    if not ids:
+        return {}
+    rows = db.session.scalars(sa.select(model).where(model.id.in_(ids))).all()
+    return {row.id: row for row in rows}
+
+
+def _documents_for_keys(keys: Iterable[tuple[str, int]]) -> tuple[list[Document], list[tuple[str, int]]]:
+    """Current documents for (kind, id) keys; keys whose record is gone or not public are deletes.
+    An organisation's change also refreshes its needs and capabilities (they carry its name)."""
+    wanted: dict[str, set[int]] = {NEED: set(), CAPABILITY: set(), ORGANISATION: set()}
+    for kind, record_id in keys:
+        wanted[kind].add(record_id)
+    if wanted[ORGANISATION]:
+        org_ids = list(wanted[ORGANISATION])
+        wanted[NEED].update(db.session.scalars(sa.select(Need.id).where(Need.organisation_id.in_(org_ids))))
+        wanted[CAPABILITY].update(
+            db.session.scalars(sa.select(Capability.id).where(Capability.organisation_id.in_(org_ids)))
+        )
+    upserts: list[Document] = []
+    deletes: list[tuple[str, int]] = []
+    for kind, ids in wanted.items():
+        rows = _load(kind, ids)
+        for record_id in sorted(ids):
+            row = rows.get(record_id)
+            if row is not None and is_indexed(row):
+                upserts.append(document_for(row))
+            else:
+                deletes.append((kind, record_id))
+    return upserts, deletes
+
+
+# -- the indexer ------------------------------------------------------------------------------
+
+
+def _claim_state() -> IndexState:
+    """Lock the indexer's state row for this transaction (a row lock on PostgreSQL, the write lock on
+    SQLite), so two indexers never interleave: the one that holds it reads the newest rows."""
+    updated = db.session.execute(
+        sa.update(IndexState).where(IndexState.name == STATE_NAME).values(updated_at=utcnow())
+    )
+    if updated.rowcount == 0:
+        db.session.add(IndexState(name=STATE_NAME, last_event_id=0))
+        db.session.flush()
+    return db.session.get(IndexState, STATE_NAME, populate_existing=True)
+
+
+def pending_count() -> int:
+    state = db.session.get(IndexState, STATE_NAME)
+    last = state.last_event_id if state else 0
+    return db.session.scalar(sa.select(sa.func.count()).select_from(IndexEvent).where(IndexEvent.id > last))
+
+
+def apply_pending(index: SearchIndex, batch: int = 500) -> int:
+    """Apply pending index events in order; returns how many events were applied.
+
+    Safe to run in several processes and after a crash: documents are built from the rows as they
+    are now, writes are idempotent, and the position only moves after the index has committed."""
+    applied = 0
+    while True:
+        try:
+            state = _claim_state()
+            events = db.session.scalars(
+                sa.select(IndexEvent).where(IndexEvent.id > state.last_event_id).order_by(IndexEvent.id).limit(batch)
+            ).all()
+            if not events:
+                db.session.commit()
+                return applied
+            keys = list(dict.fromkeys((e.kind, e.record_id) for e in events))
+            upserts, deletes = _documents_for_keys(keys)
+            index.apply(upserts, deletes)
+            state.last_event_id = events[-1].id
+            db.session.commit()
+            applied += len(events)
+        except Exception:
+            db.session.rollback()
+            raise
+
+
+def apply_pending_quietly(index: SearchIndex) -> None:
+    """After a web request's commit: the change is saved whatever happens here; a failure is logged
+    and the events stay pending for the next run or for `flask index follow`."""
+    try:
+        apply_pending(index)
+    except (IndexUnavailableError, sa.exc.OperationalError) as exc:
+        log.warning("index update postponed: %s", exc)
+    except Exception:
+        log.exception("index update failed; pending events are kept")
+
+
+def after_commit(index: SearchIndex) -> None:
+    if current_app.config.get("INDEX_INLINE", True):
+        apply_pending_quietly(index)
+
+
+def follow(index: SearchIndex, interval: float = 1.0, once: bool = False) -> Iterator[int]:
+    """Apply pending events forever (or once), yielding how many each round applied."""
+    while True:
+        count = apply_pending(index)
+        db.session.remove()
+        yield count
+        if once:
+            return
+        time.sleep(interval)
+
+
+def all_documents(batch: int = 1000) -> Iterator[Document]:
+    for model in (Organisation, Need, Capability):
+        last_id = 0
+        while True:
+            rows = db.session.scalars(
+                sa.select(model).where(model.id > last_id).order_by(model.id).limit(batch)
+            ).all()
+            if not rows:
+                break
+            for row in rows:
+                if is_indexed(row):
+                    yield document_for(row)
+            last_id = rows[-1].id
+            db.session.expunge_all()
+
+
+def reindex(index: SearchIndex) -> int:
+    """Rebuild the index from the database and mark every event up to now as applied."""
+    try:
+        state = _claim_state()
+        last_event = db.session.scalar(sa.select(sa.func.max(IndexEvent.id))) or 0
+        count = index.rebuild(all_documents())
+        state = _claim_state()
+        state.last_event_id = max(state.last_event_id, last_event)
+        db.session.commit()
+        return count
+    except Exception:
+        db.session.rollback()
+        raise
+
+
+@dataclass(frozen=True)
+class VerifyReport:
+    missing: list[tuple[str, int]]
+    stale: list[tuple[str, int]]
+    extra: list[tuple[str, int]]
+    checked: int
+
+    @property
+    def clean(self) -> bool:
+        return not (self.missing or self.stale or self.extra)
+
+
+def verify(index: SearchIndex) -> VerifyReport:
+    in_index = index.fingerprints()
+    missing, stale = [], []
+    seen = set()
+    checked = 0
+    for doc in all_documents():
+        key = (doc.kind, doc.id)
+        seen.add(key)
+        checked += 1
+        if key not in in_index:
+            missing.append(key)
+        elif in_index[key] != doc.fingerprint:
+            stale.append(key)
+    extra = sorted(key for key in in_index if key not in seen)
+    return VerifyReport(missing=missing, stale=stale, extra=extra, checked=checked)

@@ -1,0 +1,190 @@
+"""Plain, JSON-ready dicts for the public API: organisations, needs, capabilities, reasons, matches."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+
+from flask_babel import gettext as _
+
+from network.models import Capability, Need, Organisation
+from network.services.matching import NeedMatch, SupplierMatch
+from network.services.searching import SearchPage
+from network.views import labels
+from search import Reason
+
+SCORE_DECIMALS = 4
+
+
+def _value(code) -> str | None:
+    """An enum's stored value (the API shows codes, not labels)."""
+    return getattr(code, "value", code)
+
+
+def _when(value: date | datetime | None) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        # Stored as naive UTC: say so, so that clients in other time zones read it right.
+        return value.replace(tzinfo=value.tzinfo or UTC).isoformat()
+    return value.isoformat()
+
+
+def score(value: float) -> float:
+    return round(float(value), SCORE_DECIMALS)
+
+
+# -- records ----------------------------------------------------------------------------------
+
+
+def organisation_summary(org: Organisation) -> dict:
+    """The owner embedded in a need or capability."""
+    return {"id": org.id, "key": org.key, "name": org.name, "url": org.url, "kind": _value(org.kind)}
+
+
+def organisation_dict(org: Organisation) -> dict:
+    return {
+        "id": org.id,
+        "key": org.key,
+        "url": org.url,
+        "name": org.name,
+        "kind": _value(org.kind),
+        "org_number": org.org_number,
+        "country": org.country,
+        "sector": _value(org.sector),
+        "kommune": org.kommune,
+        "fylke": org.fylke,
+        "website": org.website,
+        "description": org.description or "",
+        "is_sme": bool(org.is_sme),
+        "is_startup": bool(org.is_startup),
+        "verified": bool(org.verified),
+        "example": bool(org.is_example),
+    }
+
+
+def need_dict(need: Need) -> dict:
+    return {
+        "id": need.id,
+        "key": need.key,
+        "url": need.url,
+        "title": need.title,
+        "description": need.description or "",
+        "affected": need.affected or "",
+        "outcome": need.outcome or "",
+        "domain": _value(need.domain),
+        "cpv": list(need.cpv or []),
+        "kommuner": list(need.kommuner or []),
+        "fylker": list(need.fylker or []),
+        "route": _value(need.route),
+        "stage": _value(need.stage),
+        "budget_min": need.budget_min,
+        "budget_max": need.budget_max,
+        "deadline": _when(need.deadline),
+        "doffin_ref": need.doffin_ref,
+        "language": need.language,
+        "published_at": _when(need.published_at),
+        "updated_at": _when(need.updated_at),
+        "organisation": organisation_summary(need.organisation),
+    }
+
+
+def capability_dict(cap: Capability) -> dict:
+    return {
+        "id": cap.id,
+        "key": cap.key,
+        "url": cap.url,
+        "title": cap.title,
+        "description": cap.description or "",
+        "domains": list(cap.domains or []),
+        "cpv": list(cap.cpv or []),
+        "fylker": list(cap.fylker or []),
+        "nationwide": bool(cap.nationwide),
+        "maturity": _value(cap.maturity),
+        "references": cap.references or "",
+        "language": cap.language,
+        "updated_at": _when(cap.updated_at),
+        "organisation": organisation_summary(cap.organisation),
+    }
+
+
+# -- why something matched --------------------------------------------------------------------
+
+
+def _names(values, label: Callable[[str], str]) -> str:
+    return ", ".join(label(v) for v in values)
+
+
+def _sentence_case(text: str) -> str:
+    # Not str.capitalize(): that would lower-case the rest ("same CPV class" → "Same cpv class").
+    return text[:1].upper() + text[1:]
+
+
+def _cpv_pair(value: str) -> str:
+    # The index gives "need code~matched code"; one code when both are the same.
+    wanted, _sep, found = value.partition("~")
+    if not found or found == wanted:
+        return f"{wanted} ({labels.cpv(wanted)})"
+    return f"{wanted} / {found}"
+
+
+def reason_text(reason: Reason) -> str:
+    """One short sentence in the request's language, for people reading the API's output."""
+    values = list(reason.values)
+    if reason.kind == "terms":
+        return _("Shared words: %(words)s", words=", ".join(values))
+    if reason.kind == "cpv":
+        level = labels.CPV_LEVELS.get(reason.detail)
+        heading = _sentence_case(str(level)) if level else _("Related CPV codes")
+        return _("%(level)s: %(codes)s", level=heading, codes=", ".join(_cpv_pair(v) for v in values))
+    if reason.kind == "domain":
+        return _("Same field: %(domains)s", domains=_names(values, labels.domain))
+    if reason.kind == "region":
+        if reason.detail == "nationwide":
+            return _("Serves all of Norway")
+        if reason.detail == "kommune":
+            return _("Same kommune: %(names)s", names=_names(values, labels.kommune))
+        return _("Same fylke: %(names)s", names=_names(values, labels.fylke))
+    return ", ".join(values)
+
+
+def reason_dict(reason: Reason) -> dict:
+    return {
+        "kind": reason.kind,
+        "detail": reason.detail,
+        "values": list(reason.values),
+        "text": reason_text(reason),
+    }
+
+
+def supplier_match_dict(match: SupplierMatch) -> dict:
+    return {
+        "organisation": organisation_dict(match.organisation),
+        "score": score(match.score),
+        "reasons": [reason_dict(r) for r in match.reasons],
+        "capabilities": [capability_dict(c) for c in match.capabilities],
+    }
+
+
+def need_match_dict(match: NeedMatch) -> dict:
+    return {
+        "need": need_dict(match.need),
+        "score": score(match.score),
+        "reasons": [reason_dict(r) for r in match.reasons],
+    }
+
+
+# -- lists ------------------------------------------------------------------------------------
+
+
+def search_page_dict(page: SearchPage, item: Callable[[object], dict]) -> dict:
+    return {
+        "items": [item(found.record) for found in page.items],
+        "total": page.total,
+        "page": page.page,
+        "per_page": page.per_page,
+    }
+
+
+def cpv_suggestion_dict(code: str, value: float) -> dict:
+    return {"code": code, "label": labels.cpv(code), "score": score(value)}

@@ -1,0 +1,13 @@
+"""Services: every write goes through one of these; each checks its rules and commits once."""
+
+from __future__ import annotations
+
+from network.extensions import db
+from network.indexing import after_commit
+
+
+def commit(index) -> None:
+    """Commit the unit of work, then bring the index up to date (the database is the truth)."""
+    db.session.commit()
+    if index is not None:
+        after_commit(index)

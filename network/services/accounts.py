@@ -1,0 +1,268 @@
+"""Organisations and users: registration, login, invitations, verification, profiles."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import current_app, url_for
+from flask_babel import gettext as _
+from stdnum.no import orgnr
+
+from network import reference
+from network.errors import ConflictError, NotAllowedError, NotFoundError, ValidationError
+from network.extensions import db
+from network.models import Invitation, Organisation, OrgKind, Role, Sector, User, utcnow
+from network.services import commit
+from network.services.mail import send_mail
+
+MIN_PASSWORD = 10
+
+
+@dataclass(frozen=True)
+class OrganisationDraft:
+    kind: str
+    name: str
+    org_number: str | None = None
+    country: str = "NO"
+    foreign_id: str | None = None
+    sector: str | None = None
+    kommune: str | None = None
+    website: str | None = None
+    description: str = ""
+    is_sme: bool = False
+    is_startup: bool = False
+
+
+@dataclass(frozen=True)
+class RegistrationDraft:
+    organisation: OrganisationDraft
+    name: str
+    email: str
+    password: str
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def clean_org_number(value: str | None) -> str | None:
+    """The 9-digit organisation number, or None when empty; ValidationError when the check fails."""
+    if not value or not value.strip():
+        return None
+    compact = orgnr.compact(value)
+    if not orgnr.is_valid(compact):
+        raise ValidationError(_("That is not a valid Norwegian organisation number."), field="org_number")
+    return compact
+
+
+def check_organisation(draft: OrganisationDraft) -> dict:
+    """The organisation's columns from a draft, every rule checked (shared by registration,
+    profile edits and the bulk import)."""
+    try:
+        kind = OrgKind(draft.kind)
+    except ValueError:
+        raise ValidationError(_("Choose public body or supplier."), field="kind") from None
+    name = (draft.name or "").strip()
+    if not name:
+        raise ValidationError(_("The organisation needs a name."), field="name")
+    country = (draft.country or "NO").strip().upper()
+    if len(country) != 2 or not country.isalpha():
+        raise ValidationError(_("Country must be a two-letter code such as NO."), field="country")
+    org_number = clean_org_number(draft.org_number) if country == "NO" else None
+    if country != "NO" and draft.org_number:
+        raise ValidationError(_("A foreign organisation gives its own id, not a Norwegian number."), "org_number")
+    sector = None
+    kommune = (draft.kommune or "").strip() or None
+    if kind == OrgKind.PUBLIC_BODY:
+        if country != "NO":
+            raise ValidationError(_("Public bodies on this site are Norwegian."), field="country")
+        try:
+            sector = Sector(draft.sector or "other")
+        except ValueError:
+            raise ValidationError(_("Choose a sector."), field="sector") from None
+    if kommune and not reference.valid_kommune(kommune):
+        raise ValidationError(_("Unknown kommune number."), field="kommune")
+    return {
+        "kind": kind,
+        "name": name,
+        "org_number": org_number,
+        "country": country,
+        "foreign_id": (draft.foreign_id or "").strip() or None,
+        "sector": sector,
+        "kommune": kommune,
+        "fylke": reference.fylke_of_kommune(kommune) if kommune else None,
+        "website": (draft.website or "").strip() or None,
+        "description": (draft.description or "").strip(),
+        "is_sme": bool(draft.is_sme) and kind == OrgKind.SUPPLIER,
+        "is_startup": bool(draft.is_startup) and kind == OrgKind.SUPPLIER,
+    }
+
+
+def check_password_rules(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise ValidationError(
+            _("The password must be at least %(n)d characters.", n=MIN_PASSWORD), field="password"
+        )
+
+
+def _email_taken(email: str) -> bool:
+    return db.session.scalar(sa.select(User.id).where(User.email == email)) is not None
+
+
+def register(draft: RegistrationDraft, index) -> User:
+    """A new organisation and its first user, who becomes its admin."""
+    values = check_organisation(draft.organisation)
+    email = normalise_email(draft.email)
+    if _email_taken(email):
+        raise ConflictError(_("An account with that e-mail address already exists. Log in instead."))
+    check_password_rules(draft.password)
+    if values["org_number"]:
+        existing = db.session.scalar(sa.select(Organisation).where(Organisation.org_number == values["org_number"]))
+        if existing is not None:
+            raise ConflictError(
+                _("%(name)s is already registered. Ask its administrator to invite you.", name=existing.name)
+            )
+    org = Organisation(**values)
+    user = User(email=email, name=draft.name.strip(), organisation=org, role=Role.ADMIN)
+    user.set_password(draft.password)
+    db.session.add_all([org, user])
+    commit(index)
+    return user
+
+
+def authenticate(email: str, password: str) -> User | None:
+    user = db.session.scalar(sa.select(User).where(User.email == normalise_email(email)))
+    if user is None or not user.check_password(password):
+        return None
+    return user
+
+
+def update_organisation(actor: User, org: Organisation, draft: OrganisationDraft, index) -> Organisation:
+    if not (actor.is_site_admin or (actor.belongs_to(org.id) and actor.is_org_admin)):
+        raise NotAllowedError(_("Only the organisation's administrators can change its profile."))
+    values = check_organisation(draft)
+    values.pop("kind")
+    if values["org_number"] and values["org_number"] != org.org_number:
+        clash = db.session.scalar(
+            sa.select(Organisation.id).where(
+                Organisation.org_number == values["org_number"], Organisation.id != org.id
+            )
+        )
+        if clash is not None:
+            raise ConflictError(_("Another organisation is registered with that number."))
+    for name, value in values.items():
+        setattr(org, name, value)
+    commit(index)
+    return org
+
+
+# -- verification -----------------------------------------------------------------------------
+
+
+def verify_organisation(actor: User, org: Organisation, index, verified: bool = True) -> Organisation:
+    if not actor.is_site_admin:
+        raise NotAllowedError(_("Only site administrators verify public bodies."))
+    if org.kind != OrgKind.PUBLIC_BODY:
+        raise ValidationError(_("Only public bodies are verified."))
+    org.verified = verified
+    org.verified_at = utcnow() if verified else None
+    commit(index)
+    return org
+
+
+def create_site_admin(email: str, name: str, password: str) -> User:
+    email = normalise_email(email)
+    check_password_rules(password)
+    user = db.session.scalar(sa.select(User).where(User.email == email))
+    if user is None:
+        user = User(email=email, name=name)
+        db.session.add(user)
+    user.is_site_admin = True
+    user.set_password(password)
+    db.session.commit()
+    return user
+
+
+# -- invitations ------------------------------------------------------------------------------
+
+
+def _hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def invite_colleague(actor: User, email: str) -> tuple[Invitation, str]:
+    """An invitation by e-mail to join the actor's organisation; returns it and the raw token."""
+    if not actor.is_org_admin:
+        raise NotAllowedError(_("Only the organisation's administrators can invite colleagues."))
+    email = normalise_email(email)
+    if _email_taken(email):
+        raise ConflictError(_("Someone with that e-mail address already has an account."))
+    token = secrets.token_urlsafe(32)
+    days = int(current_app.config.get("INVITATION_DAYS", 14))
+    invitation = Invitation(
+        organisation_id=actor.organisation_id,
+        email=email,
+        token_hash=_hash_token(token),
+        invited_by=actor,
+        expires_at=utcnow() + timedelta(days=days),
+    )
+    db.session.add(invitation)
+    db.session.commit()
+    link = url_for("auth.accept_invitation", token=token, _external=True)
+    org_name = actor.organisation.name
+    send_mail(
+        email,
+        _("Invitation to join %(org)s on Behovsbørsen", org=org_name),
+        _(
+            "%(inviter)s has invited you to join %(org)s on Behovsbørsen.\n\n"
+            "Open this link to choose your name and password (valid for %(days)d days):\n%(link)s\n",
+            inviter=actor.name,
+            org=org_name,
+            days=days,
+            link=link,
+        ),
+    )
+    return invitation, token
+
+
+def find_invitation(token: str) -> Invitation:
+    invitation = db.session.scalar(sa.select(Invitation).where(Invitation.token_hash == _hash_token(token)))
+    if invitation is None or invitation.accepted_at is not None:
+        raise NotFoundError(_("This invitation does not exist or has already been used."))
+    if invitation.expires_at < utcnow():
+        raise NotAllowedError(_("This invitation has expired. Ask for a new one."))
+    return invitation
+
+
+def accept_invitation(token: str, name: str, password: str) -> User:
+    invitation = find_invitation(token)
+    if _email_taken(invitation.email):
+        raise ConflictError(_("An account with that e-mail address already exists. Log in instead."))
+    check_password_rules(password)
+    user = User(
+        email=invitation.email,
+        name=name.strip(),
+        organisation_id=invitation.organisation_id,
+        role=Role.MEMBER,
+    )
+    user.set_password(password)
+    invitation.accepted_at = utcnow()
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def pending_invitations(actor: User) -> list[Invitation]:
+    if not actor.is_org_admin:
+        raise NotAllowedError(_("Only the organisation's administrators can see invitations."))
+    return list(
+        db.session.scalars(
+            sa.select(Invitation)
+            .where(Invitation.organisation_id == actor.organisation_id, Invitation.accepted_at.is_(None))
+            .order_by(Invitation.created_at.desc())
+        )
+    )

@@ -1,0 +1,111 @@
+"""Capabilities: what a supplier can do, on its public profile."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+
+from network import reference
+from network.errors import NotAllowedError, NotFoundError, ValidationError
+from network.extensions import db
+from network.models import Capability, Domain, Maturity, Organisation, User
+from network.services import commit
+from search import detect_language
+
+
+@dataclass(frozen=True)
+class CapabilityDraft:
+    title: str
+    description: str = ""
+    domains: tuple[str, ...] = ()
+    cpv: tuple[str, ...] = ()
+    fylker: tuple[str, ...] = ()
+    nationwide: bool = False
+    maturity: str = "in_use"
+    references: str = ""
+    language: str | None = None
+
+
+def check_capability(draft: CapabilityDraft) -> dict:
+    """The capability's columns from a draft, every rule checked (shared by the form and the import)."""
+    title = (draft.title or "").strip()
+    if not title:
+        raise ValidationError(_("Give the capability a title."), field="title")
+    if len(title) > 300:
+        raise ValidationError(_("The title can be at most 300 characters."), field="title")
+    domains = []
+    for value in draft.domains:
+        try:
+            domains.append(Domain(value).value)
+        except ValueError:
+            raise ValidationError(_("Unknown domain: %(d)s", d=value), field="domains") from None
+    cpv = []
+    for code in draft.cpv:
+        normal = reference.normalise_cpv(code)
+        if normal is None:
+            raise ValidationError(_("Unknown CPV code: %(code)s", code=code), field="cpv")
+        cpv.append(normal)
+    for number in draft.fylker:
+        if not reference.valid_fylke(number):
+            raise ValidationError(_("Unknown fylke number: %(n)s", n=number), field="fylker")
+    try:
+        maturity = Maturity(draft.maturity or "in_use")
+    except ValueError:
+        raise ValidationError(_("Unknown maturity."), field="maturity") from None
+    language = draft.language
+    if language is not None and language not in ("nb", "nn", "en"):
+        raise ValidationError(_("Language must be nb, nn or en."), field="language")
+    return {
+        "title": title,
+        "description": (draft.description or "").strip(),
+        "domains": list(dict.fromkeys(domains)),
+        "cpv": list(dict.fromkeys(cpv)),
+        "fylker": list(dict.fromkeys(draft.fylker)),
+        "nationwide": bool(draft.nationwide),
+        "maturity": maturity,
+        "references": (draft.references or "").strip(),
+        "language": language or detect_language(f"{title} {draft.description}"),
+    }
+
+
+def can_edit(user: User | None, cap: Capability) -> bool:
+    return user is not None and user.is_authenticated and user.belongs_to(cap.organisation_id)
+
+
+def get(cap_id: int) -> Capability:
+    cap = db.session.get(Capability, cap_id)
+    if cap is None:
+        raise NotFoundError(_("No such capability."))
+    return cap
+
+
+def _require_supplier(actor: User) -> Organisation:
+    org = actor.organisation
+    if org is None or not org.is_supplier:
+        raise NotAllowedError(_("Only suppliers describe capabilities."))
+    return org
+
+
+def create_capability(actor: User, draft: CapabilityDraft, index) -> Capability:
+    org = _require_supplier(actor)
+    cap = Capability(organisation=org, **check_capability(draft))
+    db.session.add(cap)
+    commit(index)
+    return cap
+
+
+def update_capability(actor: User, cap: Capability, draft: CapabilityDraft, index) -> Capability:
+    if not can_edit(actor, cap):
+        raise NotAllowedError(_("Only the supplier's own users can change its capabilities."))
+    for name, value in check_capability(draft).items():
+        setattr(cap, name, value)
+    commit(index)
+    return cap
+
+
+def delete_capability(actor: User, cap: Capability, index) -> None:
+    if not can_edit(actor, cap):
+        raise NotAllowedError(_("Only the supplier's own users can remove its capabilities."))
+    db.session.delete(cap)
+    commit(index)

@@ -1,0 +1,182 @@
+"""Needs: write a draft, edit it, publish it, move it through its stages; who may see and change it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from flask_babel import gettext as _
+
+from network import reference
+from network.errors import NotAllowedError, NotFoundError, ValidationError
+from network.extensions import db
+from network.models import STAGE_MOVES, Domain, Need, Organisation, Route, Stage, User, utcnow
+from network.services import commit
+from search import detect_language
+
+MAX_BUDGET = 10**13
+
+
+@dataclass(frozen=True)
+class NeedDraft:
+    title: str
+    description: str = ""
+    affected: str = ""
+    outcome: str = ""
+    domain: str = "other"
+    cpv: tuple[str, ...] = ()
+    kommuner: tuple[str, ...] = ()
+    fylker: tuple[str, ...] = ()
+    route: str = "undecided"
+    budget_min: int | None = None
+    budget_max: int | None = None
+    deadline: date | None = None
+    language: str | None = None
+    doffin_ref: str | None = None
+
+
+def check_need(draft: NeedDraft, org: Organisation) -> dict:
+    """The need's columns from a draft, every rule checked (shared by the form and the import)."""
+    title = (draft.title or "").strip()
+    if not title:
+        raise ValidationError(_("Give the need a title."), field="title")
+    if len(title) > 300:
+        raise ValidationError(_("The title can be at most 300 characters."), field="title")
+    try:
+        domain = Domain(draft.domain or "other")
+    except ValueError:
+        raise ValidationError(_("Unknown domain."), field="domain") from None
+    try:
+        route = Route(draft.route or "undecided")
+    except ValueError:
+        raise ValidationError(_("Unknown procurement route."), field="route") from None
+    cpv = []
+    for code in draft.cpv:
+        normal = reference.normalise_cpv(code)
+        if normal is None:
+            raise ValidationError(_("Unknown CPV code: %(code)s", code=code), field="cpv")
+        cpv.append(normal)
+    for number in draft.kommuner:
+        if not reference.valid_kommune(number):
+            raise ValidationError(_("Unknown kommune number: %(n)s", n=number), field="kommuner")
+    for number in draft.fylker:
+        if not reference.valid_fylke(number):
+            raise ValidationError(_("Unknown fylke number: %(n)s", n=number), field="fylker")
+    kommuner = list(dict.fromkeys(draft.kommuner))
+    fylker = list(dict.fromkeys(draft.fylker))
+    if not kommuner and not fylker and org.kommune:
+        # The default area of a need is the body's own.
+        kommuner = [org.kommune]
+    for value, name in ((draft.budget_min, "budget_min"), (draft.budget_max, "budget_max")):
+        if value is not None and not (0 <= value <= MAX_BUDGET):
+            raise ValidationError(_("The budget must be a positive number of kroner."), field=name)
+    if draft.budget_min is not None and draft.budget_max is not None and draft.budget_min > draft.budget_max:
+        raise ValidationError(_("The lowest budget cannot be above the highest."), field="budget_max")
+    language = draft.language
+    if language is not None and language not in ("nb", "nn", "en"):
+        raise ValidationError(_("Language must be nb, nn or en."), field="language")
+    text = " ".join((title, draft.description, draft.affected, draft.outcome))
+    return {
+        "title": title,
+        "description": (draft.description or "").strip(),
+        "affected": (draft.affected or "").strip(),
+        "outcome": (draft.outcome or "").strip(),
+        "domain": domain,
+        "cpv": list(dict.fromkeys(cpv)),
+        "kommuner": kommuner,
+        "fylker": fylker,
+        "route": route,
+        "budget_min": draft.budget_min,
+        "budget_max": draft.budget_max,
+        "deadline": draft.deadline,
+        "language": language or detect_language(text),
+        "doffin_ref": (draft.doffin_ref or "").strip() or None,
+    }
+
+
+# -- who may do what --------------------------------------------------------------------------
+
+
+def can_view(user: User | None, need: Need) -> bool:
+    if need.is_published:
+        return True
+    return user is not None and user.is_authenticated and user.belongs_to(need.organisation_id)
+
+
+def can_edit(user: User | None, need: Need) -> bool:
+    return user is not None and user.is_authenticated and user.belongs_to(need.organisation_id)
+
+
+def get_visible(user: User | None, need_id: int) -> Need:
+    need = db.session.get(Need, need_id)
+    if need is None or not can_view(user, need):
+        # A draft of another organisation is answered as missing: its existence is not public either.
+        raise NotFoundError(_("No such need."))
+    return need
+
+
+def _require_edit(actor: User, need: Need) -> None:
+    if not can_edit(actor, need):
+        raise NotAllowedError(_("Only the need's own organisation can change it."))
+
+
+# -- writes -----------------------------------------------------------------------------------
+
+
+def create_need(actor: User, draft: NeedDraft, index) -> Need:
+    org = actor.organisation
+    if org is None or not org.is_public_body:
+        raise NotAllowedError(_("Only public bodies write needs."))
+    need = Need(organisation=org, created_by=actor, stage=Stage.DRAFT, **check_need(draft, org))
+    db.session.add(need)
+    commit(index)
+    return need
+
+
+def update_need(actor: User, need: Need, draft: NeedDraft, index) -> Need:
+    _require_edit(actor, need)
+    if need.stage in (Stage.AWARDED, Stage.CANCELLED):
+        raise NotAllowedError(_("A closed need cannot be changed."))
+    for name, value in check_need(draft, need.organisation).items():
+        setattr(need, name, value)
+    commit(index)
+    return need
+
+
+def publish_need(actor: User, need: Need, index) -> Need:
+    _require_edit(actor, need)
+    if not need.organisation.verified:
+        raise NotAllowedError(
+            _("Your organisation is not verified yet. You can keep drafts until an administrator verifies it.")
+        )
+    if need.stage != Stage.DRAFT:
+        raise ValidationError(_("Only a draft can be published."))
+    need.stage = Stage.OPEN
+    need.published_at = utcnow()
+    commit(index)
+    return need
+
+
+def move_stage(actor: User, need: Need, stage: str, index, doffin_ref: str | None = None) -> Need:
+    _require_edit(actor, need)
+    try:
+        target = Stage(stage)
+    except ValueError:
+        raise ValidationError(_("Unknown stage.")) from None
+    if target == Stage.OPEN and need.stage == Stage.DRAFT:
+        return publish_need(actor, need, index)
+    if target not in STAGE_MOVES[need.stage]:
+        raise ValidationError(_("A need cannot move from this stage to that one."))
+    need.stage = target
+    if target == Stage.TENDERED and doffin_ref:
+        need.doffin_ref = doffin_ref.strip()[:40]
+    commit(index)
+    return need
+
+
+def delete_draft(actor: User, need: Need, index) -> None:
+    _require_edit(actor, need)
+    if need.stage != Stage.DRAFT:
+        raise NotAllowedError(_("Only drafts can be deleted; cancel a published need instead."))
+    db.session.delete(need)
+    commit(index)

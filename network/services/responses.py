@@ -1,0 +1,88 @@
+"""Expressions of interest: a supplier responds to a need; only it and the need's body see it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from network.errors import ConflictError, NotAllowedError, NotFoundError, ValidationError
+from network.extensions import db
+from network.models import Need, Response, ResponseStatus, User
+from network.services import commit
+
+
+@dataclass(frozen=True)
+class ResponseDraft:
+    message: str
+    link: str | None = None
+
+
+def can_respond(user: User | None, need: Need) -> bool:
+    return (
+        user is not None
+        and user.is_authenticated
+        and user.organisation is not None
+        and user.organisation.is_supplier
+        and need.is_open
+    )
+
+
+def own_response(user: User | None, need: Need) -> Response | None:
+    if user is None or not user.is_authenticated or user.organisation_id is None:
+        return None
+    return db.session.scalar(
+        sa.select(Response).where(Response.need_id == need.id, Response.organisation_id == user.organisation_id)
+    )
+
+
+def submit_response(actor: User, need: Need, draft: ResponseDraft) -> Response:
+    if actor.organisation is None or not actor.organisation.is_supplier:
+        raise NotAllowedError(_("Only suppliers can express interest in a need."))
+    if not need.is_open:
+        raise NotAllowedError(_("This need is not open for responses."))
+    message = (draft.message or "").strip()
+    if not message:
+        raise ValidationError(_("Write a short message to the public body."), field="message")
+    link = (draft.link or "").strip() or None
+    if link and not link.startswith(("https://", "http://")):
+        raise ValidationError(_("The link must start with https:// or http://."), field="link")
+    if own_response(actor, need) is not None:
+        raise ConflictError(_("Your organisation has already responded to this need."))
+    response = Response(need=need, organisation_id=actor.organisation_id, user=actor, message=message, link=link)
+    db.session.add(response)
+    commit(None)
+    return response
+
+
+def responses_for_need(actor: User, need: Need) -> list[Response]:
+    if not actor.belongs_to(need.organisation_id):
+        raise NotAllowedError(_("Only the need's own organisation sees its responses."))
+    return list(db.session.scalars(sa.select(Response).where(Response.need_id == need.id).order_by(Response.id)))
+
+
+def set_status(actor: User, response_id: int, status: str) -> Response:
+    response = db.session.get(Response, response_id)
+    if response is None:
+        raise NotFoundError(_("No such response."))
+    if not actor.belongs_to(response.need.organisation_id):
+        raise NotAllowedError(_("Only the need's own organisation can change a response's status."))
+    try:
+        response.status = ResponseStatus(status)
+    except ValueError:
+        raise ValidationError(_("Unknown status."), field="status") from None
+    commit(None)
+    return response
+
+
+def responses_of_supplier(actor: User) -> list[Response]:
+    if actor.organisation_id is None:
+        return []
+    return list(
+        db.session.scalars(
+            sa.select(Response)
+            .where(Response.organisation_id == actor.organisation_id)
+            .order_by(Response.created_at.desc())
+        )
+    )

@@ -1,0 +1,46 @@
+"""Full-text search over needs, capabilities and organisations: index hits turned into rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from network.models import Capability, Need, Organisation
+from network.services.matching import load_in_order
+from search import CAPABILITY, NEED, ORGANISATION, Hit, SearchIndex, SearchQuery
+
+_MODELS = {NEED: Need, CAPABILITY: Capability, ORGANISATION: Organisation}
+
+
+@dataclass
+class SearchItem:
+    hit: Hit
+    record: object
+
+    @property
+    def kind(self) -> str:
+        return self.hit.kind
+
+
+@dataclass
+class SearchPage:
+    items: list[SearchItem]
+    total: int
+    page: int
+    per_page: int
+    facets: dict[str, dict[str, int]]
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def search(index: SearchIndex, query: SearchQuery) -> SearchPage:
+    """One page of results in the index's order; rows deleted since indexing are dropped."""
+    result = index.search(query)
+    records: dict[tuple[str, int], object] = {}
+    for kind, model in _MODELS.items():
+        ids = [h.id for h in result.hits if h.kind == kind]
+        records.update({(kind, row.id): row for row in load_in_order(model, ids)})
+    items = [SearchItem(hit=h, record=records[(h.kind, h.id)]) for h in result.hits if (h.kind, h.id) in records]
+    return SearchPage(items=items, total=result.total, page=result.page, per_page=result.per_page,
+                      facets=result.facets)

@@ -1,0 +1,14 @@
+"""Blueprints, one per file; register_views attaches them, the error pages and template helpers."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register_views(app: Flask) -> None:
+    from network.views import admin, api, auth, capabilities, main, needs, organisations, search
+    from network.views.helpers import register_template_helpers
+
+    for module in (main, auth, needs, capabilities, organisations, search, admin, api):
+        app.register_blueprint(module.bp)
+    register_template_helpers(app)

@@ -1,0 +1,100 @@
+"""Registration, login, logout and accepting an invitation."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from network.errors import ConflictError, ValidationError
+from network.forms import AcceptInvitationForm, LoginForm, RegisterForm
+from network.indexing import get_index
+from network.services import accounts
+from network.views.forms_util import field_error, form_status, kommune_choices
+from network.views.main import _safe_next
+
+bp = Blueprint("auth", __name__)
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    form = RegisterForm()
+    form.kommune.choices = kommune_choices()
+    if request.method == "GET" and request.args.get("kind") in ("public_body", "supplier"):
+        form.kind.data = request.args["kind"]
+    if form.validate_on_submit():
+        draft = accounts.RegistrationDraft(
+            organisation=accounts.OrganisationDraft(
+                kind=form.kind.data,
+                name=form.org_name.data,
+                org_number=form.org_number.data,
+                country=form.country.data,
+                sector=form.sector.data if form.kind.data == "public_body" else None,
+                kommune=form.kommune.data or None,
+                is_sme=form.is_sme.data,
+                is_startup=form.is_startup.data,
+            ),
+            name=form.name.data,
+            email=form.email.data,
+            password=form.password.data,
+        )
+        try:
+            user = accounts.register(draft, get_index())
+        except ValidationError as exc:
+            field_error(form, exc, {"name": "org_name", "kind": "kind"})
+        except ConflictError as exc:
+            flash(str(exc), "error")
+        else:
+            login_user(user)
+            if user.organisation.is_public_body:
+                flash(_("Welcome! Your organisation is registered. You can write needs as drafts now; "
+                        "an administrator will verify your organisation before you can publish."), "success")
+            else:
+                flash(_("Welcome! Describe what your company can do, and we will show you needs that fit."),
+                      "success")
+            return redirect(url_for("main.dashboard"))
+    return render_template("auth/register.html", form=form), form_status()
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    form = LoginForm()
+    if request.method == "GET":
+        form.next.data = request.args.get("next", "")
+    if form.validate_on_submit():
+        user = accounts.authenticate(form.email.data, form.password.data)
+        if user is not None:
+            login_user(user)
+            flash(_("You are logged in."), "success")
+            target = form.next.data if form.next.data else url_for("main.dashboard")
+            return redirect(_safe_next(target))
+        form.password.errors.append(_("Wrong e-mail address or password."))
+    return render_template("auth/login.html", form=form), form_status()
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    logout_user()
+    flash(_("You are logged out."), "success")
+    return redirect(url_for("main.index"))
+
+
+@bp.route("/invitations/<token>", methods=["GET", "POST"])
+def accept_invitation(token: str):
+    invitation = accounts.find_invitation(token)
+    if current_user.is_authenticated:
+        logout_user()
+    form = AcceptInvitationForm()
+    if form.validate_on_submit():
+        try:
+            user = accounts.accept_invitation(token, form.name.data, form.password.data)
+        except ValidationError as exc:
+            field_error(form, exc)
+        except ConflictError as exc:
+            flash(str(exc), "error")
+        else:
+            login_user(user)
+            flash(_("Welcome to %(org)s on Behovsbørsen.", org=invitation.organisation.name), "success")
+            return redirect(url_for("main.dashboard"))
+    return render_template("auth/accept_invitation.html", form=form, invitation=invitation), form_status()

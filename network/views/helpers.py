@@ -1,0 +1,18 @@
+"""Template helpers: labels for codes and enums, the language switch, pagination."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_babel import get_locale
+
+from network.views import labels
+
+
+def register_template_helpers(app: Flask) -> None:
+    @app.context_processor
+    def _helpers():
+        return {
+            "labels": labels,
+            "current_locale": str(get_locale()),
+            "languages": app.config["LANGUAGES"],
+        }

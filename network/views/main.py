@@ -1,0 +1,52 @@
+"""The home page, the language switch and the about page."""
+
+from __future__ import annotations
+
+from urllib.parse import urlparse
+
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask_login import current_user
+
+from network import queries
+from network.models import PRIORITY_DOMAINS
+
+bp = Blueprint("main", __name__)
+
+
+@bp.get("/")
+def index():
+    newest = {domain.value: queries.newest_open_needs(domain, limit=4) for domain in PRIORITY_DOMAINS}
+    return render_template("main/index.html", newest=newest, figures=queries.site_figures())
+
+
+@bp.post("/language")
+def set_language():
+    lang = request.form.get("lang", "")
+    if lang in current_app.config["LANGUAGES"]:
+        session["lang"] = lang
+    return redirect(_safe_next(request.form.get("next")))
+
+
+@bp.get("/about")
+def about():
+    return render_template("main/about.html")
+
+
+@bp.get("/dashboard")
+def dashboard():
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login", next=request.path))
+    if current_user.organisation is None:
+        return redirect(url_for("admin.organisations") if current_user.is_site_admin else url_for("main.index"))
+    if current_user.organisation.is_supplier:
+        return redirect(url_for("organisations.for_you"))
+    return redirect(url_for("needs.mine"))
+
+
+def _safe_next(target: str | None) -> str:
+    """Only local paths: an open redirect would let a link send people to a look-alike site."""
+    if target:
+        parsed = urlparse(target)
+        if not parsed.scheme and not parsed.netloc and target.startswith("/") and not target.startswith("//"):
+            return target
+    return url_for("main.index")

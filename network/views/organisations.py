@@ -1,0 +1,120 @@
+"""Organisation pages: public profiles, editing them, members and invitations, needs for a supplier."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from network import queries
+from network.errors import ConflictError, NotFoundError, ValidationError
+from network.extensions import db
+from network.forms import InviteForm, OrganisationForm
+from network.indexing import get_index
+from network.models import Organisation
+from network.services import accounts, matching
+from network.services import responses as responses_service
+from network.views.forms_util import field_error, form_status, kommune_choices
+
+bp = Blueprint("organisations", __name__, url_prefix="/organisations")
+
+
+def _get(org_id: int) -> Organisation:
+    org = db.session.get(Organisation, org_id)
+    if org is None:
+        raise NotFoundError(_("No such organisation."))
+    return org
+
+
+@bp.get("")
+def index():
+    kind = request.args.get("kind")
+    if kind not in ("public_body", "supplier"):
+        kind = None
+    page = request.args.get("page", "1")
+    pagination = queries.organisations_page(
+        kind, int(page) if page.isdigit() and int(page) > 0 else 1, current_app.config["PER_PAGE"]
+    )
+    return render_template("organisations/index.html", pagination=pagination, kind=kind)
+
+
+@bp.get("/<int:org_id>")
+def detail(org_id: int):
+    org = _get(org_id)
+    is_member = current_user.is_authenticated and current_user.belongs_to(org.id)
+    needs = queries.needs_of_organisation(org.id, include_drafts=is_member) if org.is_public_body else []
+    return render_template("organisations/detail.html", org=org, needs=needs, is_member=is_member)
+
+
+@bp.route("/<int:org_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(org_id: int):
+    org = _get(org_id)
+    if not (current_user.is_site_admin or (current_user.belongs_to(org.id) and current_user.is_org_admin)):
+        abort(403)
+    form = OrganisationForm(obj=org)
+    form.kommune.choices = kommune_choices()
+    if request.method == "GET" and org.sector:
+        form.sector.data = org.sector.value
+    if form.validate_on_submit():
+        draft = accounts.OrganisationDraft(
+            kind=org.kind.value,
+            name=form.name.data,
+            org_number=form.org_number.data,
+            country=org.country,
+            foreign_id=org.foreign_id,
+            sector=form.sector.data if org.is_public_body else None,
+            kommune=form.kommune.data or None,
+            website=form.website.data,
+            description=form.description.data or "",
+            is_sme=form.is_sme.data,
+            is_startup=form.is_startup.data,
+        )
+        try:
+            accounts.update_organisation(current_user, org, draft, get_index())
+        except ValidationError as exc:
+            field_error(form, exc)
+        except ConflictError as exc:
+            flash(str(exc), "error")
+        else:
+            flash(_("The profile is saved."), "success")
+            return redirect(url_for("organisations.detail", org_id=org.id))
+    return render_template("organisations/edit.html", form=form, org=org), form_status()
+
+
+@bp.route("/members", methods=["GET", "POST"])
+@login_required
+def members():
+    org = current_user.organisation
+    if org is None:
+        abort(403)
+    form = InviteForm()
+    if request.method == "POST":
+        if not current_user.is_org_admin:
+            abort(403)
+        if form.validate_on_submit():
+            try:
+                accounts.invite_colleague(current_user, form.email.data)
+            except ConflictError as exc:
+                form.email.errors = [*form.email.errors, str(exc)]
+            else:
+                flash(_("The invitation is sent to %(email)s.", email=form.email.data), "success")
+                return redirect(url_for("organisations.members"))
+    invitations = accounts.pending_invitations(current_user) if current_user.is_org_admin else []
+    return render_template(
+        "organisations/members.html", org=org, members=queries.members(org.id), form=form, invitations=invitations
+    ), form_status()
+
+
+@bp.get("/for-you")
+@login_required
+def for_you():
+    """A supplier's start page: needs for you, ranked by the supplier's capabilities."""
+    org = current_user.organisation
+    if org is None or not org.is_supplier:
+        abort(403)
+    matches = matching.needs_for_supplier(org, get_index(), limit=20)
+    return render_template(
+        "organisations/for_you.html", org=org, matches=matches,
+        responses=responses_service.responses_of_supplier(current_user),
+    )

@@ -1,0 +1,40 @@
+"""Search and matching behind a small interface; Whoosh is the implementation. Imports nothing of network/."""
+
+from search.base import (
+    CAPABILITY,
+    KINDS,
+    NEED,
+    ORGANISATION,
+    Document,
+    Hit,
+    IndexUnavailableError,
+    MatchQuery,
+    Reason,
+    SearchIndex,
+    SearchQuery,
+    SearchResult,
+    cpv_levels,
+)
+from search.cpv import CpvSuggester
+from search.language import detect_language
+from search.whoosh_index import WhooshIndex, open_index
+
+__all__ = [
+    "CAPABILITY",
+    "KINDS",
+    "NEED",
+    "ORGANISATION",
+    "CpvSuggester",
+    "Document",
+    "Hit",
+    "IndexUnavailableError",
+    "MatchQuery",
+    "Reason",
+    "SearchIndex",
+    "SearchQuery",
+    "SearchResult",
+    "WhooshIndex",
+    "cpv_levels",
+    "detect_language",
+    "open_index",
+]

@@ -1,0 +1,177 @@
+"""Text analysis for Norwegian (bokmål and nynorsk) and English: the Whoosh analyzers and term helpers."""
+
+from __future__ import annotations
+
+import functools
+import unicodedata
+from collections.abc import Callable, Container, Iterator
+
+from whoosh.analysis import (
+    CharsetFilter,
+    Filter,
+    LowercaseFilter,
+    RegexTokenizer,
+    StemFilter,
+    StopFilter,
+)
+from whoosh.lang import stemmer_for_language, stopwords_for_language
+from whoosh.support.charset import accent_map
+
+NORWEGIAN = "no"
+ENGLISH = "en"
+
+# Whoosh's language code for each language code the site uses.
+_ANALYZER_LANGUAGE = {"nb": NORWEGIAN, "nn": NORWEGIAN, "no": NORWEGIAN, "en": ENGLISH}
+
+# Every text is indexed through both analyzers, so a Norwegian text also passes the English one and
+# the reverse. With per-language stop lists, "og" would then be an English term in every Norwegian
+# document (and "the" a Norwegian one), and a query containing it would match them all. Both
+# analyzers therefore drop the stop words of both languages. "by" (Norwegian for town) stays searchable.
+STOP_WORDS = frozenset(
+    (stopwords_for_language(NORWEGIAN) | stopwords_for_language(ENGLISH) | {"frå", "òg", "berre"}) - {"by"}
+)
+
+# Stems per word are cached process-wide: the same cache serves indexing, queries and highlighting.
+_STEM_CACHE_SIZE = 100_000
+
+# æ, ø and å are letters of their own in Norwegian ("for" ≠ "før"), so only other accents are folded.
+_NORWEGIAN_LETTERS = frozenset("æøåÆØÅ")
+
+
+def _fold_table() -> dict[int, str]:
+    table: dict[int, str] = {}
+    for code in range(0xC0, 0x250):
+        char = chr(code)
+        if char in _NORWEGIAN_LETTERS:
+            continue
+        base = "".join(c for c in unicodedata.normalize("NFD", char) if not unicodedata.combining(c))
+        if base and base != char and base.isascii():
+            table[code] = base
+    return table
+
+
+_FOLD_TABLE = _fold_table()
+
+
+def fold_accents(text: str) -> str:
+    """Drop accents ("idé" → "ide", "òg" → "og") but keep æ, ø and å."""
+    if text.isascii():
+        return text
+    return text.translate(_FOLD_TABLE)
+
+
+class FoldAccentsFilter(Filter):
+    """Folds accents other than æ, ø and å; lives here because Whoosh pickles it into the schema."""
+
+    def __call__(self, tokens):
+        for token in tokens:
+            token.text = fold_accents(token.text)
+            yield token
+
+
+@functools.cache
+def cached_stemmer(language: str) -> Callable[[str], str]:
+    """A stemming function for a Whoosh language code, with a thread-safe cache.
+
+    Whoosh's own stem cache (`lfu_cache`) is not safe when several threads evict at once, and the Flask
+    server is threaded; `functools.lru_cache` is.
+    """
+    return functools.lru_cache(maxsize=_STEM_CACHE_SIZE)(stemmer_for_language(language))
+
+
+class CachedStemFilter(StemFilter):
+    """A StemFilter whose cache is `cached_stemmer`'s, shared and thread-safe."""
+
+    def clear(self):
+        self._stem = cached_stemmer(self.lang) if self.lang else self.stemfn
+
+    def __eq__(self, other):
+        # StemFilter compares only stemfn, which would make a Norwegian and an English filter equal.
+        return isinstance(other, CachedStemFilter) and self.lang == other.lang
+
+    def __hash__(self):
+        return hash((type(self).__name__, self.lang))
+
+
+def _analyzer(language: str):
+    chain = RegexTokenizer() | LowercaseFilter()
+    # Norwegian stems need æøå; the English stemmer knows only ASCII, so it gets everything folded.
+    chain = chain | (FoldAccentsFilter() if language == NORWEGIAN else CharsetFilter(accent_map))
+    return chain | StopFilter(stoplist=STOP_WORDS) | CachedStemFilter(lang=language)
+
+
+NORWEGIAN_ANALYZER = _analyzer(NORWEGIAN)
+ENGLISH_ANALYZER = _analyzer(ENGLISH)
+ANALYZERS = {NORWEGIAN: NORWEGIAN_ANALYZER, ENGLISH: ENGLISH_ANALYZER}
+
+# Splits text into words exactly as the analyzers do, for code that needs the words before stemming.
+_WORDS = RegexTokenizer()
+
+
+def analyzer_language(language: str | None) -> str:
+    """Whoosh's language code ("no", "en") for a site language ("nb", "nn", "en"); None means Norwegian."""
+    if language is None:
+        return NORWEGIAN
+    try:
+        return _ANALYZER_LANGUAGE[language]
+    except KeyError:
+        raise ValueError(f"unknown language {language!r}") from None
+
+
+def word_term(word: str, language: str) -> str | None:
+    """The indexed term for one lower-cased word in a Whoosh language ("no"/"en"), None for a stop word."""
+    folded = fold_accents(word) if language == NORWEGIAN else word.translate(accent_map)
+    if folded in STOP_WORDS or len(folded) < 2:
+        return None
+    return cached_stemmer(language)(folded)
+
+
+def term_words(text: str, language: str | None) -> list[tuple[str, str]]:
+    """(surface word, term) for each word of `text` that survives analysis, in text order."""
+    lang = analyzer_language(language)
+    pairs = []
+    for token in _WORDS(text, chars=True):
+        surface = text[token.startchar : token.endchar]
+        term = word_term(surface.lower(), lang)
+        if term:
+            pairs.append((surface, term))
+    return pairs
+
+
+def query_terms(text: str, language: str | None) -> list[str]:
+    """The analysed terms of `text` (with repeats, in order), as the index holds them for `language`."""
+    return [token.text for token in ANALYZERS[analyzer_language(language)](text)]
+
+
+def word_spans(text: str) -> Iterator[tuple[int, int, str]]:
+    """(start, end, lower-cased word) for every word, stop words included, for highlighting."""
+    for token in _WORDS(text, chars=True):
+        yield token.startchar, token.endchar, token.text.lower()
+
+
+# Compound splitting needs a vocabulary of known words, which the schema cannot carry (it is pickled
+# with the index). Callers that have one — the CPV suggester has its labels — use this helper.
+_MIN_PART = 4
+_LINKS = ("", "s", "e")
+
+
+def split_compound(word: str, known: Container[str], language: str = NORWEGIAN) -> list[str]:
+    """Terms of the parts of a Norwegian compound, e.g. "omsorgsboliger" → ["omsorg", "bol"].
+
+    Tries every split into head (+ linking -s-/-e-) + tail with parts of at least four letters whose
+    terms are both in `known`, preferring the longest tail; returns [] when none fits.
+    """
+    word = word.lower()
+    for cut in range(_MIN_PART, len(word) - _MIN_PART + 1):
+        tail_term = word_term(word[cut:], language)
+        if not tail_term or tail_term not in known:
+            continue
+        for link in _LINKS:
+            head = word[:cut]
+            if link and not head.endswith(link):
+                continue
+            head = head[: len(head) - len(link)]
+            head_term = word_term(head, language) if len(head) >= _MIN_PART else None
+            if head_term and head_term in known:
+                return [head_term, tail_term]
+    return []

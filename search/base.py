@@ -1,0 +1,128 @@
+"""The search interface: plain documents in, hits (id, score, reasons) out. Knows nothing of network/."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+NEED = "need"
+CAPABILITY = "capability"
+ORGANISATION = "organisation"
+KINDS = (NEED, CAPABILITY, ORGANISATION)
+
+
+@dataclass(frozen=True)
+class Document:
+    """One record as the index sees it. `fingerprint` lets `verify` spot stale entries."""
+
+    kind: str
+    id: int
+    title: str
+    body: str = ""
+    owner_id: int | None = None
+    owner_name: str = ""
+    # "public_body" or "supplier": the kind of the owning organisation (or of the organisation itself).
+    org_kind: str = ""
+    language: str | None = None
+    domains: tuple[str, ...] = ()
+    cpv: tuple[str, ...] = ()
+    fylker: tuple[str, ...] = ()
+    kommuner: tuple[str, ...] = ()
+    nationwide: bool = False
+    stage: str | None = None
+    date: datetime | None = None
+    fingerprint: str = ""
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why a hit matched. `kind` is one of terms, cpv, domain, region; `detail` names the level."""
+
+    kind: str
+    # terms: the shared terms; cpv: the pairs (need code, hit code); domain/region: the shared values.
+    values: tuple[str, ...] = ()
+    # cpv: "code", "class", "group" or "division"; region: "fylke", "kommune" or "nationwide".
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Hit:
+    kind: str
+    id: int
+    score: float
+    owner_id: int | None = None
+    reasons: tuple[Reason, ...] = ()
+    # field name → HTML snippet with matched terms wrapped in <mark>; text is escaped.
+    highlights: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    text: str = ""
+    kinds: tuple[str, ...] = KINDS
+    domains: tuple[str, ...] = ()
+    fylker: tuple[str, ...] = ()
+    cpv_divisions: tuple[str, ...] = ()
+    # Records with a CPV code starting with any of these (a division "72", a class "7222", a code).
+    cpv_prefixes: tuple[str, ...] = ()
+    stages: tuple[str, ...] = ()
+    # "relevance" or "date" (newest first).
+    order: str = "relevance"
+    page: int = 1
+    per_page: int = 20
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    hits: list[Hit]
+    total: int
+    page: int
+    per_page: int
+    # facet name (kind, domain, fylke, cpv_division, stage) → value → count, over the whole result.
+    facets: dict[str, dict[str, int]]
+
+
+@dataclass(frozen=True)
+class MatchQuery:
+    """Find records of `kind` like a profile: a need's or a supplier's text, codes and regions."""
+
+    kind: str
+    text: str
+    domains: tuple[str, ...] = ()
+    cpv: tuple[str, ...] = ()
+    fylker: tuple[str, ...] = ()
+    nationwide: bool = False
+    stages: tuple[str, ...] = ()
+    exclude_owner_ids: tuple[int, ...] = ()
+    exclude_ids: tuple[int, ...] = ()
+    limit: int = 10
+
+
+class SearchIndex(Protocol):
+    def apply(self, upserts: Iterable[Document], deletes: Iterable[tuple[str, int]]) -> None:
+        """Write documents and remove (kind, id) pairs in one index commit. Idempotent."""
+
+    def rebuild(self, documents: Iterable[Document]) -> int:
+        """Replace the whole index with these documents; returns how many were written."""
+
+    def search(self, query: SearchQuery) -> SearchResult: ...
+
+    def match(self, query: MatchQuery) -> list[Hit]:
+        """Ranked records of query.kind for a profile, each with reasons."""
+
+    def fingerprints(self) -> dict[tuple[str, int], str]:
+        """Every (kind, id) in the index with its stored fingerprint, for verification."""
+
+    def close(self) -> None: ...
+
+
+class IndexUnavailableError(RuntimeError):
+    """The index could not be opened or written (locked, missing, corrupt)."""
+
+
+def cpv_levels(code: str) -> Sequence[str]:
+    """The prefixes of a CPV code that define its division (2), group (3), class (4) and category (5)."""
+    digits = "".join(ch for ch in code if ch.isdigit())[:8]
+    return tuple(digits[:n] for n in (2, 3, 4, 5) if len(digits) >= n)

@@ -1,0 +1,153 @@
+"""CPV code suggestions for a need's text, from the code labels (English and Norwegian) and learnt examples."""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+
+from search.analysis import ENGLISH, NORWEGIAN, split_compound, word_spans, word_term
+
+# Examples (texts of existing needs with their codes) count for this much against the labels.
+EXAMPLE_WEIGHT = 1.0
+# How many of the best-matching examples vote for their codes.
+EXAMPLE_NEIGHBOURS = 20
+# A part of a split compound weighs less than the whole word when the labels know the whole word.
+COMPOUND_PART_WEIGHT = 0.6
+# A code gains when many codes of its division match too ("programvare" is all over division 48, while
+# one stray "journal" label in division 22 is likelier a false friend): the division's best few scores.
+DIVISION_WEIGHT = 0.15
+DIVISION_TOP = 5
+DIVERSITY = 0.7
+
+
+def _code_level(code: str) -> int:
+    """Significant digits of a code (45000000 → 2, 72200000 → 3), for preferring general codes."""
+    return max(2, len(code[:8].rstrip("0")))
+
+
+Term = tuple[str, str]
+
+
+class _TermIndex:
+    """A small in-memory inverted index of weighted term vectors, compared by IDF-weighted cosine."""
+
+    def __init__(self) -> None:
+        self.postings: dict[Term, list[tuple[int, float]]] = defaultdict(list)
+        self.entries: list[dict[Term, float]] = []
+        self.norms: list[float] = []
+        self.idf: dict[Term, float] = {}
+
+    def add(self, terms: dict[Term, float]) -> None:
+        index = len(self.entries)
+        self.entries.append(terms)
+        for term, weight in terms.items():
+            self.postings[term].append((index, weight))
+
+    def finish(self) -> None:
+        count = len(self.entries)
+        self.idf = {term: math.log(1 + count / len(docs)) for term, docs in self.postings.items()}
+        self.norms = [
+            math.sqrt(sum((w * self.idf[t]) ** 2 for t, w in terms.items())) or 1.0 for terms in self.entries
+        ]
+
+    def similar(self, terms: dict[Term, float]) -> dict[int, float]:
+        known = {t: w * self.idf[t] for t, w in terms.items() if t in self.idf}
+        query_norm = math.sqrt(sum(w * w for w in known.values()))
+        scores: dict[int, float] = defaultdict(float)
+        for term, query_weight in known.items():
+            idf = self.idf[term]
+            for index, weight in self.postings[term]:
+                scores[index] += query_weight * weight * idf
+        return {index: score / (self.norms[index] * query_norm) for index, score in scores.items()}
+
+
+class CpvSuggester:
+    """Suggests CPV codes by term overlap between a text and the codes' labels, in both languages.
+
+    Built from `(code, label_en, label_nb)` tuples that the caller reads from its reference data.
+    """
+
+    def __init__(self, codes: Iterable[tuple[str, str, str]]):
+        rows = [(code, en or "", nb or "") for code, en, nb in codes]
+        self._codes = [code for code, _, _ in rows]
+        self._level = {code: _code_level(code) for code in self._codes}
+        # Norwegian label words that stand alone: the parts a compound may be split into.
+        self._known: set[str] = set()
+        for _, _, nb in rows:
+            self._known.update(t for t in (word_term(w, NORWEGIAN) for _, _, w in word_spans(nb)) if t)
+        self._labels = _TermIndex()
+        for _, en, nb in rows:
+            self._labels.add(self._terms(nb, (NORWEGIAN,)) | self._terms(en, (ENGLISH,)))
+        self._labels.finish()
+        self._examples = _TermIndex()
+        self._example_codes: list[tuple[str, ...]] = []
+        self._valid = set(self._codes)
+
+    def _terms(self, text: str, languages: Sequence[str] = (NORWEGIAN, ENGLISH)) -> dict[Term, float]:
+        terms: dict[Term, float] = {}
+        for _, _, word in word_spans(text):
+            for language in languages:
+                term = word_term(word, language)
+                if not term:
+                    continue
+                terms[(language, term)] = 1.0
+                # "omsorgsboliger" also counts as "omsorg" + "bol(ig)"; the whole word is kept too.
+                if language == NORWEGIAN and len(word) >= 2 * 4:
+                    # The parts stand in fully for a compound no label uses ("omsorgsboliger").
+                    weight = COMPOUND_PART_WEIGHT if term in self._known else 1.0
+                    for part in split_compound(word, self._known):
+                        terms.setdefault((NORWEGIAN, part), weight)
+        return terms
+
+    def learn(self, samples: Iterable[tuple[str, Sequence[str]]]) -> None:
+        """Add (text, codes) examples, e.g. from published needs; codes unknown to the labels are ignored."""
+        for text, codes in samples:
+            known = tuple(dict.fromkeys(c for c in codes if c in self._valid))
+            terms = self._terms(text)
+            if known and terms:
+                self._examples.add(terms)
+                self._example_codes.append(known)
+        self._examples.finish()
+
+    def suggest(self, text: str, limit: int = 10) -> list[tuple[str, float]]:
+        """The `limit` codes most likely for `text`, best first, with scores in 0..1 (about)."""
+        terms = self._terms(text)
+        if not terms or limit <= 0:
+            return []
+        scores: dict[str, float] = defaultdict(float)
+        for index, score in self._labels.similar(terms).items():
+            scores[self._codes[index]] += score
+        divisions: dict[str, list[float]] = defaultdict(list)
+        for code, score in scores.items():
+            divisions[code[:2]].append(score)
+        strength = {d: sum(sorted(found, reverse=True)[:DIVISION_TOP]) for d, found in divisions.items()}
+        strongest = max(strength.values(), default=0.0) or 1.0
+        for code in scores:
+            scores[code] += DIVISION_WEIGHT * strength[code[:2]] / strongest
+        if self._example_codes:
+            neighbours = sorted(self._examples.similar(terms).items(), key=lambda kv: -kv[1])
+            for index, score in neighbours[:EXAMPLE_NEIGHBOURS]:
+                for code in self._example_codes[index]:
+                    scores[code] += EXAMPLE_WEIGHT * score
+        # Ties go to the more general code: a division is a safer guess than one of its leaves.
+        ranked = sorted(scores.items(), key=lambda kv: (-round(kv[1], 9), self._level[kv[0]], kv[0]))
+        return [(code, round(score, 4)) for code, score in _diversify(ranked, limit)]
+
+
+def _diversify(ranked: list[tuple[str, float]], limit: int) -> list[tuple[str, float]]:
+    """The best `limit` codes, each further code of an already chosen division discounted.
+
+    Five leaves of one division are a worse list of guesses than the best of several divisions. The
+    discounted score is returned, so scores still fall down the list.
+    """
+    chosen: list[tuple[str, float]] = []
+    per_division: dict[str, int] = defaultdict(int)
+    pool = ranked[: limit * 8]
+    while pool and len(chosen) < limit:
+        discounted = [score * DIVERSITY ** per_division[code[:2]] for code, score in pool]
+        best = max(range(len(pool)), key=discounted.__getitem__)
+        code, _ = pool.pop(best)
+        per_division[code[:2]] += 1
+        chosen.append((code, discounted[best]))
+    return chosen

@@ -1,0 +1,86 @@
+"""Shared fixtures: app (fresh database and RAM index), client, index, make, login."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from flask import g
+from flask.testing import FlaskClient
+
+from app import create_app
+from network.extensions import db
+from network.indexing import get_index
+from tests.factories import PASSWORD, Make
+
+
+def _database_uri(tmp_path) -> str:
+    # The PostgreSQL run sets FLASK_SQLALCHEMY_DATABASE_URI; everything else uses a fresh SQLite file.
+    return os.environ.get("FLASK_SQLALCHEMY_DATABASE_URI") or f"sqlite:///{tmp_path / 'test.db'}"
+
+
+def test_config(tmp_path, **extra) -> dict:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": _database_uri(tmp_path),
+        "SEARCH_STORAGE": "memory",
+        "SEARCH_INDEX_DIR": str(tmp_path / "index"),
+        "MAIL_OUTBOX_DIR": str(tmp_path / "outbox"),
+        "MAIL_SERVER": None,
+        "AUTO_MIGRATE": False,
+        "WTF_CSRF_ENABLED": False,
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        **extra,
+    }
+
+
+@pytest.fixture
+def app_config(tmp_path):
+    return test_config(tmp_path)
+
+
+class Client(FlaskClient):
+    """Requests reuse the test's app context; forget the last request's user, as a new context would."""
+
+    def open(self, *args, **kwargs):
+        g.pop("_login_user", None)
+        return super().open(*args, **kwargs)
+
+
+@pytest.fixture
+def app(app_config):
+    app = create_app(app_config)
+    app.test_client_class = Client
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        yield app
+        db.session.remove()
+        db.drop_all()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def index(app):
+    return get_index(app)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def make(app, index):
+    return Make(index)
+
+
+@pytest.fixture
+def login(client):
+    def _login(user, password=PASSWORD):
+        response = client.post("/login", data={"email": user.email, "password": password})
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        return client
+
+    return _login
