@@ -48,3 +48,13 @@ reindex: $(STAMP)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache
+
+.PHONY: test-postgres test-e2e
+
+# The suite without the browser tests, against a throw-away PostgreSQL server (.ci/postgres.sh).
+test-postgres: $(STAMP) translations
+	bash .ci/postgres.sh $(PY) -m pytest -m "not e2e" $(PYTEST_ARGS)
+
+# Only the browser tests (Debian's chromium; REQUIRE_E2E=1 fails instead of skipping without it).
+test-e2e: $(STAMP) translations
+	$(PY) -m pytest -m e2e $(PYTEST_ARGS)

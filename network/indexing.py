@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, fields
 
 import sqlalchemy as sa
+import sqlalchemy.orm
 from flask import Flask, current_app
 from sqlalchemy import event
 from sqlalchemy.orm import Session
@@ -36,14 +38,38 @@ _KIND_OF = {Need: NEED, Capability: CAPABILITY, Organisation: ORGANISATION}
 # -- the index handle ---------------------------------------------------------------------------
 
 
+class LazyIndex:
+    """Opens the index on first use and tries again on the next use if that failed, so a missing or
+    broken index never stops a page or a save: callers get IndexUnavailableError when they use it."""
+
+    def __init__(self, path: str | None):
+        self._path = path
+        self._index: SearchIndex | None = None
+        self._lock = threading.Lock()
+
+    def _get(self) -> SearchIndex:
+        if self._index is None:
+            with self._lock:
+                if self._index is None:
+                    self._index = open_index(self._path)
+        return self._index
+
+    def __getattr__(self, name: str):
+        return getattr(self._get(), name)
+
+    def close(self) -> None:
+        if self._index is not None:
+            self._index.close()
+            self._index = None
+
+
 def get_index(app: Flask | None = None) -> SearchIndex:
-    """The app's index, opened once per process ("memory" storage gives each app its own RAM index)."""
+    """The app's index, one per process ("memory" storage gives each app its own RAM index)."""
     app = app or current_app
     index = app.extensions.get("search_index")
     if index is None:
         path = None if app.config["SEARCH_STORAGE"] == "memory" else app.config["SEARCH_INDEX_DIR"]
-        index = open_index(path)
-        app.extensions["search_index"] = index
+        index = app.extensions.setdefault("search_index", LazyIndex(path))
     return index
 
 
@@ -297,19 +323,23 @@ def follow(index: SearchIndex, interval: float = 1.0, once: bool = False) -> Ite
 
 
 def all_documents(batch: int = 1000) -> Iterator[Document]:
-    for model in (Organisation, Need, Capability):
-        last_id = 0
-        while True:
-            rows = db.session.scalars(
-                sa.select(model).where(model.id > last_id).order_by(model.id).limit(batch)
-            ).all()
-            if not rows:
-                break
-            for row in rows:
-                if is_indexed(row):
-                    yield document_for(row)
-            last_id = rows[-1].id
-            db.session.expunge_all()
+    """Every indexable record as a document, read in batches through a session of its own, so the
+    memory stays flat and the caller's session (and its objects) are left alone."""
+    with Session(db.engine) as session:
+        for model in (Organisation, Need, Capability):
+            last_id = 0
+            while True:
+                query = sa.select(model).where(model.id > last_id).order_by(model.id).limit(batch)
+                if model is not Organisation:
+                    query = query.options(sa.orm.joinedload(model.organisation))
+                rows = session.scalars(query).unique().all()
+                if not rows:
+                    break
+                for row in rows:
+                    if is_indexed(row):
+                        yield document_for(row)
+                last_id = rows[-1].id
+                session.expunge_all()
 
 
 def reindex(index: SearchIndex) -> int:
@@ -318,7 +348,6 @@ def reindex(index: SearchIndex) -> int:
         state = _claim_state()
         last_event = db.session.scalar(sa.select(sa.func.max(IndexEvent.id))) or 0
         count = index.rebuild(all_documents())
-        state = _claim_state()
         state.last_event_id = max(state.last_event_id, last_event)
         db.session.commit()
         return count

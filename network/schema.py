@@ -40,7 +40,10 @@ def _process_lock(app: Flask):
 
 
 def ensure_schema(app: Flask) -> bool:
-    """Upgrade to the newest migration when the database is behind; returns whether it ran."""
+    """Upgrade to the newest migration when the database is behind; returns whether it ran.
+    AUTO_MIGRATE=False leaves the schema to the operator (and to tests, which build it directly)."""
+    if not app.config.get("AUTO_MIGRATE", True):
+        return False
     with app.app_context():
         head = _head(app)
         if current_revision() == head:

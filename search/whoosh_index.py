@@ -19,7 +19,7 @@ from whoosh.fields import BOOLEAN, DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage, RamStorage
 from whoosh.highlight import FIRST, BasicFragmentScorer, ContextFragmenter, HtmlFormatter, top_fragments
 from whoosh.qparser import FieldsPlugin, MultifieldParser, OrGroup, RangePlugin, WildcardPlugin
-from whoosh.query import And, AndMaybe, ConstantScoreQuery, Every, NullQuery, Or, Query, Term
+from whoosh.query import And, AndMaybe, ConstantScoreQuery, Every, NullQuery, Or, Prefix, Query, Term
 from whoosh.writing import CLEAR
 
 from search.analysis import ENGLISH, ENGLISH_ANALYZER, NORWEGIAN, NORWEGIAN_ANALYZER, word_spans, word_term
@@ -35,6 +35,7 @@ from search.base import (
     SearchResult,
     cpv_levels,
 )
+from search.cpv import normalise_cpv
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +47,13 @@ TEXT_BOOSTS = {"title_no": 2.0, "title_en": 2.0, "body_no": 1.0, "body_en": 1.0,
 MATCH_FIELDS = ("title_no", "body_no", "title_en", "body_en")
 
 # Facet name in SearchResult → index field.
-FACET_FIELDS = {"kind": "kind", "domain": "domain", "fylke": "region", "cpv_division": "cpv_div", "stage": "stage"}
+FACET_FIELDS = {
+    "kind": "kind",
+    "domain": "domain",
+    "fylke": "region",
+    "cpv_division": "cpv_div",
+    "stage": "stage",
+}
 # The `region` field holds a document's fylker, or only this for a nationwide one (see _fields).
 NATIONWIDE_KEY = "*"
 
@@ -109,33 +116,44 @@ def build_schema() -> Schema:
     )
 
 
-def open_index(path: str | None, *, reset: bool = False) -> WhooshIndex:
-    """Open (creating if missing) the index in folder `path`; None keeps it in memory, for tests.
+def open_index(path: str | None, *, writer_timeout: float = WRITER_TIMEOUT) -> WhooshIndex:
+    """The index in folder `path` (created when missing); None keeps it in memory, for tests.
 
-    An existing index with another schema raises IndexUnavailableError; `reset=True` replaces it with an
-    empty index instead, for the rebuild command.
+    An index written with another schema is not an error here: reads and writes raise
+    IndexUnavailableError until `rebuild` replaces it, so the rebuild command can always run. A write
+    waits up to `writer_timeout` seconds for another writer's lock, then raises IndexUnavailableError.
     """
-    schema = build_schema()
     if path is None:
-        return WhooshIndex(RamStorage().create_index(schema))
+        storage = RamStorage()
+    else:
+        try:
+            os.makedirs(path, exist_ok=True)
+            storage = FileStorage(path)
+        except OSError as exc:
+            raise IndexUnavailableError(f"cannot use {path} for the search index: {exc}") from exc
+    index = WhooshIndex(storage, writer_timeout)
     try:
-        os.makedirs(path, exist_ok=True)
-        storage = FileStorage(path)
-        if reset or not whoosh_index.exists_in(path):
-            return WhooshIndex(storage.create_index(schema))
-        ix = storage.open_index()
-    except (OSError, whoosh_index.IndexError) as exc:
-        raise IndexUnavailableError(f"cannot open the search index in {path}: {exc}") from exc
-    if not _same_schema(ix.schema, schema):
-        ix.close()
-        raise IndexUnavailableError(f"the search index in {path} has an older schema: rebuild it")
-    return WhooshIndex(ix)
+        index.open()
+    except IndexUnavailableError as exc:
+        log.warning("%s", exc)
+    return index
 
 
 def _same_schema(found: Schema, wanted: Schema) -> bool:
-    if found.names() != wanted.names():
-        return False
-    return all(found[name] == wanted[name] for name in wanted.names())
+    # Whoosh's own field equality fails for DATETIME after a pickle round trip (it compares struct and
+    # column objects), so compare what decides the index layout: types, flags and text analyzers.
+    def signature(schema: Schema) -> dict:
+        return {
+            name: (
+                type(field).__name__,
+                field.stored,
+                field.unique,
+                field.analyzer if isinstance(field, TEXT) else None,
+            )
+            for name, field in schema.items()
+        }
+
+    return signature(found) == signature(wanted)
 
 
 def _uid(kind: str, id: int) -> str:
@@ -154,12 +172,6 @@ def _keyword(value: str) -> str:
 
 def _keywords(values: Iterable[str]) -> str:
     return " ".join(dict.fromkeys(_keyword(v) for v in values if str(v).strip()))
-
-
-def normalise_cpv(code: str) -> str | None:
-    """Eight digits ("72000000-5" → "72000000", "72" → "72000000"); None when fewer than two digits."""
-    digits = "".join(ch for ch in str(code) if ch.isdigit())[:8]
-    return digits.ljust(8, "0") if len(digits) >= 2 else None
 
 
 def _cpv_codes(codes: Iterable[str]) -> tuple[str, ...]:
@@ -236,34 +248,62 @@ class WhooshIndex:
     guarded by a lock: Whoosh searchers are not safe across threads, and the Flask server is threaded.
     """
 
-    def __init__(self, ix, writer_timeout: float = WRITER_TIMEOUT):
-        self._ix = ix
+    def __init__(self, storage, writer_timeout: float = WRITER_TIMEOUT):
+        self._storage = storage
+        self._schema = build_schema()
+        self._ix = None
         self._writer_timeout = writer_timeout
         self._read_lock = threading.Lock()
         self._write_lock = threading.Lock()
         self._searcher = None
-        self._parser = MultifieldParser(list(TEXT_BOOSTS), ix.schema, fieldboosts=TEXT_BOOSTS,
-                                        group=OrGroup.factory(0.9))
+        self._parser = MultifieldParser(
+            list(TEXT_BOOSTS), self._schema, fieldboosts=TEXT_BOOSTS, group=OrGroup.factory(0.9)
+        )
         # People type words, not query syntax: "kind:need", "a*" or "[a TO b]" should be plain text.
         for plugin in (FieldsPlugin, WildcardPlugin, RangePlugin):
             self._parser.remove_plugin_class(plugin)
 
+    def open(self):
+        """The Whoosh index, created when missing; IndexUnavailableError when unreadable or outdated."""
+        if self._ix is not None:
+            return self._ix
+        try:
+            if not self._storage.index_exists():
+                self._ix = self._storage.create_index(self._schema)
+                return self._ix
+            ix = self._storage.open_index()
+        except (OSError, EOFError, whoosh_index.IndexError) as exc:
+            raise IndexUnavailableError(f"cannot open the search index: {exc}") from exc
+        if not _same_schema(ix.schema, self._schema):
+            ix.close()
+            raise IndexUnavailableError("the search index was built with another schema: rebuild it")
+        self._ix = ix
+        return ix
+
     # -- writing --------------------------------------------------------------------------------
 
     @contextmanager
-    def _writer(self, **kwargs) -> Iterator:
+    def _writer(self, fresh: bool = False, **kwargs) -> Iterator:
         if not self._write_lock.acquire(timeout=self._writer_timeout):
             raise IndexUnavailableError("the search index is being written by another thread")
         try:
             try:
-                writer = self._ix.writer(timeout=self._writer_timeout, **kwargs)
+                ix = self.open()
+            except IndexUnavailableError:
+                if not fresh:
+                    raise
+                # Only a rebuild may replace an outdated or broken index, since it rewrites everything.
+                ix = self._ix = self._storage.create_index(self._schema)
+            try:
+                writer = ix.writer(timeout=self._writer_timeout, **kwargs)
             except whoosh_index.LockError as exc:
                 raise IndexUnavailableError("the search index is locked by another writer") from exc
             try:
                 yield writer
-            except BaseException:
-                writer.cancel()
-                raise
+            finally:
+                # Whatever went wrong (or was forgotten), an uncommitted writer must let go of the lock.
+                if not writer.is_closed:
+                    writer.cancel()
         finally:
             self._write_lock.release()
 
@@ -284,7 +324,7 @@ class WhooshIndex:
 
     def rebuild(self, documents: Iterable[Document]) -> int:
         seen: set[str] = set()
-        with self._writer(procs=1, limitmb=REBUILD_LIMIT_MB) as writer:
+        with self._writer(fresh=True, procs=1, limitmb=REBUILD_LIMIT_MB) as writer:
             for doc in documents:
                 uid = _uid(doc.kind, doc.id)
                 if uid in seen:
@@ -302,7 +342,7 @@ class WhooshIndex:
         with self._read_lock:
             try:
                 if self._searcher is None:
-                    self._searcher = self._ix.searcher()
+                    self._searcher = self.open().searcher()
                 else:
                     self._searcher = self._searcher.refresh()
             except OSError as exc:
@@ -321,7 +361,9 @@ class WhooshIndex:
             if self._searcher is not None:
                 self._searcher.close()
                 self._searcher = None
-            self._ix.close()
+            if self._ix is not None:
+                self._ix.close()
+                self._ix = None
 
     # -- search ---------------------------------------------------------------------------------
 
@@ -342,6 +384,11 @@ class WhooshIndex:
         if query.cpv_divisions:
             divisions = [d[:2] for d in (normalise_cpv(c) for c in query.cpv_divisions) if d]
             parts.append(_any_of("cpv_div", divisions))
+        if query.cpv_prefixes:
+            # cpv_all holds each code and its 2–5 digit prefixes; any term starting with the prefix
+            # comes from a code starting with it, so a Prefix query finds codes at every depth.
+            prefixes = ["".join(ch for ch in p if ch.isdigit())[:8] for p in query.cpv_prefixes]
+            parts.append(Or([Prefix("cpv_all", p) for p in dict.fromkeys(prefixes) if p]))
         return parts[0] if len(parts) == 1 else _all_of(parts)
 
     def _text_query(self, text: str) -> Query | None:
@@ -353,14 +400,18 @@ class WhooshIndex:
     def search(self, query: SearchQuery) -> SearchResult:
         page = max(1, query.page)
         per_page = max(1, query.per_page)
-        empty = SearchResult(hits=[], total=0, page=page, per_page=per_page, facets={n: {} for n in FACET_FIELDS})
+        empty = SearchResult(
+            hits=[], total=0, page=page, per_page=per_page, facets={n: {} for n in FACET_FIELDS}
+        )
         search_filter = self._search_filter(query)
         if search_filter is None:
             return empty
         with self._reading() as searcher:
             text_query = self._text_query(query.text)
             by_date = query.order == "date" or text_query is None
-            facets = {name: sorting.FieldFacet(field, allow_overlap=True) for name, field in FACET_FIELDS.items()}
+            facets = {
+                name: sorting.FieldFacet(field, allow_overlap=True) for name, field in FACET_FIELDS.items()
+            }
             start = (page - 1) * per_page
             limit = max(1, min(page * per_page, searcher.doc_count_all()))
             results = searcher.search(
@@ -377,16 +428,17 @@ class WhooshIndex:
             for hit in results[start:limit]:
                 stored = hit.fields()
                 kind, id = _parse_uid(stored["uid"])
-                hits.append(Hit(
-                    kind=kind,
-                    id=id,
-                    # A date-ordered result has no relevance score to report.
-                    score=0.0 if by_date else float(hit.score),
-                    owner_id=_owner(stored),
-                    highlights=_highlights(stored, terms),
-                ))
-            return SearchResult(hits=hits, total=total, page=page, per_page=per_page,
-                                facets=_facets(results))
+                hits.append(
+                    Hit(
+                        kind=kind,
+                        id=id,
+                        # A date-ordered result has no relevance score to report.
+                        score=0.0 if by_date else float(hit.score),
+                        owner_id=_owner(stored),
+                        highlights=_highlights(stored, terms),
+                    )
+                )
+            return SearchResult(hits=hits, total=total, page=page, per_page=per_page, facets=_facets(results))
 
     # -- match ----------------------------------------------------------------------------------
 
@@ -460,8 +512,15 @@ class WhooshIndex:
                 if not QUALIFYING_REASONS.intersection(r.kind for r in reasons):
                     continue
                 kind, id = _parse_uid(stored["uid"])
-                hits.append(Hit(kind=kind, id=id, score=round(text_score + bonus, 6),
-                                owner_id=_owner(stored), reasons=tuple(reasons)))
+                hits.append(
+                    Hit(
+                        kind=kind,
+                        id=id,
+                        score=round(text_score + bonus, 6),
+                        owner_id=_owner(stored),
+                        reasons=tuple(reasons),
+                    )
+                )
         hits.sort(key=lambda h: (-h.score, h.id))
         return hits[: query.limit]
 
@@ -487,7 +546,9 @@ def _facets(results) -> dict[str, dict[str, int]]:
     # Filtering by a fylke also returns the nationwide documents, so each fylke's count includes them.
     nationwide = facets["fylke"].pop(NATIONWIDE_KEY, 0)
     facets["fylke"] = {fylke: count + nationwide for fylke, count in facets["fylke"].items()}
-    return {name: dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))) for name, counts in facets.items()}
+    return {
+        name: dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))) for name, counts in facets.items()
+    }
 
 
 def _structure_query(codes: Sequence[str], domains: Sequence[str], fylker: set[str], nationwide: bool):
@@ -529,8 +590,9 @@ def _text_scores(searcher, docnums: list[int], clauses) -> tuple[dict[int, float
     return scores, shared
 
 
-def _structure_reasons(stored: dict, codes: Sequence[str], domains: Sequence[str], fylker: set[str],
-                       nationwide: bool) -> tuple[list[Reason], float]:
+def _structure_reasons(
+    stored: dict, codes: Sequence[str], domains: Sequence[str], fylker: set[str], nationwide: bool
+) -> tuple[list[Reason], float]:
     reasons: list[Reason] = []
     bonus = 0.0
     doc_codes = stored.get("cpv") or ()
@@ -581,8 +643,9 @@ def _tokens(text: str, terms: dict[str, frozenset[str]]) -> Iterator[Token]:
 def _highlight(text: str, terms: dict[str, frozenset[str]], fragmenter, top: int) -> str | None:
     if not any(terms.values()):
         return None
-    fragments = top_fragments(fragmenter.fragment_tokens(text, _tokens(text, terms)), top,
-                              BasicFragmentScorer(), FIRST)
+    fragments = top_fragments(
+        fragmenter.fragment_tokens(text, _tokens(text, terms)), top, BasicFragmentScorer(), FIRST
+    )
     if not fragments:
         return None
     # HtmlFormatter escapes the text between matches; the matches themselves are escaped too.

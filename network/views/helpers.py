@@ -9,10 +9,12 @@ from network.views import labels
 
 
 def register_template_helpers(app: Flask) -> None:
+    # A global rather than a context variable, so imported macros see it too.
+    app.jinja_env.globals["labels"] = labels
+
     @app.context_processor
     def _helpers():
         return {
-            "labels": labels,
             "current_locale": str(get_locale()),
             "languages": app.config["LANGUAGES"],
         }

@@ -16,6 +16,7 @@ from network.services import needs as needs_service
 from network.services import responses as responses_service
 from network.views import labels
 from network.views.forms_util import field_error, form_status, fylke_choices, kommune_choices
+from search import IndexUnavailableError
 
 bp = Blueprint("needs", __name__, url_prefix="/needs")
 
@@ -121,10 +122,13 @@ def similar():
     cpv = [c for c in request.args.get("cpv", "").replace(",", " ").split() if c.isdigit()][:20]
     domain = request.args.get("domain", "")
     exclude = request.args.get("exclude", "")
-    matches = matching.similar_needs(
-        text, cpv, domain if domain in {d.value for d in Domain} else "",
-        current_user.organisation_id, get_index(), exclude_id=int(exclude) if exclude.isdigit() else None,
-    )
+    try:
+        matches = matching.similar_needs(
+            text, cpv, domain if domain in {d.value for d in Domain} else "",
+            current_user.organisation_id, get_index(), exclude_id=int(exclude) if exclude.isdigit() else None,
+        )
+    except IndexUnavailableError:
+        return render_template("needs/_similar.html", matches=[], unavailable=True)
     return render_template("needs/_similar.html", matches=matches)
 
 
@@ -145,11 +149,14 @@ def detail(need_id: int):
         "response_form": None,
         "stage_form": None,
     }
-    if need.is_published:
-        context["suppliers"] = matching.suppliers_for_need(need, index, limit=10)
-        context["peers"] = matching.peers_for_need(need, index, limit=10)
-    elif is_owner:
-        context["similar"] = matching.peers_for_need(need, index, limit=5)
+    try:
+        if need.is_published:
+            context["suppliers"] = matching.suppliers_for_need(need, index, limit=10)
+            context["peers"] = matching.peers_for_need(need, index, limit=10)
+        elif is_owner:
+            context["similar"] = matching.peers_for_need(need, index, limit=5)
+    except IndexUnavailableError:
+        context["matching_unavailable"] = True
     if is_owner:
         context["responses"] = responses_service.responses_for_need(current_user, need)
         context["status_form"] = ResponseStatusForm()

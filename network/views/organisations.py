@@ -15,6 +15,7 @@ from network.models import Organisation
 from network.services import accounts, matching
 from network.services import responses as responses_service
 from network.views.forms_util import field_error, form_status, kommune_choices
+from search import IndexUnavailableError
 
 bp = Blueprint("organisations", __name__, url_prefix="/organisations")
 
@@ -113,8 +114,11 @@ def for_you():
     org = current_user.organisation
     if org is None or not org.is_supplier:
         abort(403)
-    matches = matching.needs_for_supplier(org, get_index(), limit=20)
+    try:
+        matches, unavailable = matching.needs_for_supplier(org, get_index(), limit=20), False
+    except IndexUnavailableError:
+        matches, unavailable = [], True
     return render_template(
-        "organisations/for_you.html", org=org, matches=matches,
+        "organisations/for_you.html", org=org, matches=matches, matching_unavailable=unavailable,
         responses=responses_service.responses_of_supplier(current_user),
     )

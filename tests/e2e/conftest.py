@@ -18,6 +18,7 @@ from app import create_app
 from network.extensions import db
 from network.indexing import close_index
 from network.schema import ensure_schema
+from network.services.accounts import create_site_admin
 from tests.conftest import test_config
 from tests.factories import PASSWORD
 
@@ -88,7 +89,8 @@ def live_server(tmp_path) -> Iterator[LiveServer]:
             SEARCH_STORAGE="file",
             WTF_CSRF_ENABLED=True,
             AUTO_MIGRATE=True,
-            # Let Werkzeug answer 500 and log the traceback instead of the browser seeing nothing.
+            # The browser gets the site's own 500 page and the log the traceback (TESTING alone
+            # would re-raise into Werkzeug's bare error page).
             PROPAGATE_EXCEPTIONS=False,
         )
     )
@@ -100,7 +102,10 @@ def live_server(tmp_path) -> Iterator[LiveServer]:
 
     got_request_exception.connect(_record, app)
     server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    # A short poll interval: shutdown() waits for the loop to notice, 0.5 s by default.
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="live-server", daemon=True
+    )
     thread.start()
     try:
         yield LiveServer(url=f"http://127.0.0.1:{server.server_port}", app=app, errors=errors)
@@ -110,10 +115,12 @@ def live_server(tmp_path) -> Iterator[LiveServer]:
         server.server_close()
         with app.app_context():
             db.session.remove()
-            # Only matters when FLASK_SQLALCHEMY_DATABASE_URI points at a shared server database.
-            db.drop_all()
-            with db.engine.begin() as conn:
-                conn.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
+            # SQLite lives in tmp_path; a server database (FLASK_SQLALCHEMY_DATABASE_URI) is shared,
+            # and a leftover alembic_version would make the next test skip its migrations.
+            if db.engine.dialect.name != "sqlite":
+                db.drop_all()
+                with db.engine.begin() as conn:
+                    conn.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
             db.engine.dispose()
         close_index(app)
         got_request_exception.disconnect(_record, app)
@@ -146,8 +153,6 @@ class Account:
 @pytest.fixture
 def site_admin(live_server: LiveServer) -> Account:
     """A site administrator in the live server's database, to log in with from the browser."""
-    from network.services.accounts import create_site_admin
-
     with live_server.app.app_context():
         user = create_site_admin("admin@example.no", "Site Admin", PASSWORD)
         account = Account(id=user.id, email=user.email, name=user.name, password=PASSWORD)

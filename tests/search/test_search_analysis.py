@@ -1,0 +1,65 @@
+"""Analysis: stemming in both languages, stop words, accent folding, compounds, and a picklable schema."""
+
+import pickle
+
+import pytest
+
+from search.analysis import fold_accents, query_terms, split_compound, term_words
+from search.whoosh_index import _same_schema, build_schema
+
+
+def test_norwegian_inflections_share_a_term():
+    assert query_terms("boliger", "nb") == query_terms("bolig", "nb")
+    assert query_terms("tjenestene", "nb") == query_terms("tjenester", "nb")
+
+
+def test_nynorsk_uses_the_norwegian_analyzer():
+    assert query_terms("bustader", "nn") == query_terms("bustad", "nb")
+
+
+def test_english_inflections_share_a_term():
+    assert query_terms("hospitals", "en") == query_terms("hospital", "en")
+    assert query_terms("running", "en") == query_terms("runs", "en")
+
+
+def test_stop_words_of_both_languages_are_dropped():
+    # Every text goes through both analyzers; a Norwegian "og" in the English fields would match all.
+    assert query_terms("bolig og omsorg for eldre", "en") == query_terms("bolig omsorg eldre", "en")
+    assert query_terms("the housing of the elderly", "nb") == query_terms("housing elderly", "nb")
+    assert query_terms("ikkje korleis kva", "nn") == []
+
+
+def test_accents_fold_but_norwegian_letters_stay():
+    assert fold_accents("idé kafé òg") == "ide kafe og"
+    assert fold_accents("før gård ærlig") == "før gård ærlig"
+    assert query_terms("lån", "nb") != query_terms("lan", "nb")
+
+
+def test_term_words_keep_the_surface_word():
+    assert term_words("Omsorgsboliger for eldre", "nb") == [
+        ("Omsorgsboliger", "omsorgsbo"),
+        ("eldre", "eldr"),
+    ]
+
+
+def test_unknown_language_is_an_error():
+    with pytest.raises(ValueError, match="unknown language"):
+        query_terms("hei", "sv")
+
+
+def test_split_compound_uses_known_words_and_linking_s():
+    known = {*query_terms("omsorg bolig helse tjenester", "nb")}
+    assert split_compound("omsorgsboliger", known) == query_terms("omsorg boliger", "nb")
+    assert split_compound("helsetjenester", known) == query_terms("helse tjenester", "nb")
+    assert split_compound("sykehus", known) == []
+
+
+def test_schema_survives_pickling():
+    # Whoosh pickles the schema into the index: every analyzer part must be importable and comparable.
+    schema = build_schema()
+    restored = pickle.loads(pickle.dumps(schema))
+    assert _same_schema(restored, schema)
+    assert restored["body_no"].analyzer == schema["body_no"].analyzer
+    assert restored["body_no"].analyzer != schema["body_en"].analyzer
+    analyzer = restored["body_no"].analyzer
+    assert [t.text for t in analyzer("Boliger for eldre")] == query_terms("Boliger for eldre", "nb")
