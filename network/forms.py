@@ -18,6 +18,7 @@ from wtforms import (
     TextAreaField,
     URLField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import URL, DataRequired, Email, EqualTo, Length, NumberRange, Optional, Regexp
 
 from network.views import labels
@@ -25,8 +26,8 @@ from network.views import labels
 PASSWORD_MIN = 10
 
 
-def _choices(mapping: dict) -> list[tuple[str, object]]:
-    return list(mapping.items())
+def _choices(mapping: dict) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in mapping.items()]
 
 
 class SplitList(StringField):
@@ -50,7 +51,7 @@ class LoginForm(FlaskForm):
 class RegisterForm(FlaskForm):
     kind = RadioField(
         _l("I represent"),
-        choices=[("public_body", _l("A public body")), ("supplier", _l("A supplier"))],
+        choices=[SelectChoice("public_body", _l("A public body")), SelectChoice("supplier", _l("A supplier"))],
         validators=[DataRequired()],
     )
     org_name = StringField(_l("Organisation name"), validators=[DataRequired(), Length(max=200)])

@@ -64,8 +64,9 @@ class Stage(enum.StrEnum):
 
 
 # Where a need may go from each stage. Publishing (draft → open) has its own rule: a verified body.
+# A draft is deleted rather than cancelled: a cancelled need is public, a draft never was.
 STAGE_MOVES: dict[Stage, tuple[Stage, ...]] = {
-    Stage.DRAFT: (Stage.OPEN, Stage.CANCELLED),
+    Stage.DRAFT: (Stage.OPEN,),
     Stage.OPEN: (Stage.DIALOGUE_CLOSED, Stage.TENDERED, Stage.CANCELLED),
     Stage.DIALOGUE_CLOSED: (Stage.OPEN, Stage.TENDERED, Stage.CANCELLED),
     Stage.TENDERED: (Stage.AWARDED, Stage.CANCELLED),

@@ -27,9 +27,11 @@ _ANALYZER_LANGUAGE = {"nb": NORWEGIAN, "nn": NORWEGIAN, "no": NORWEGIAN, "en": E
 # the reverse. With per-language stop lists, "og" would then be an English term in every Norwegian
 # document (and "the" a Norwegian one), and a query containing it would match them all. Both
 # analyzers therefore drop the stop words of both languages. "by" (Norwegian for town) stays searchable.
-STOP_WORDS = frozenset(
-    (stopwords_for_language(NORWEGIAN) | stopwords_for_language(ENGLISH) | {"frå", "òg", "berre"}) - {"by"}
-)
+_STOP_WORDS = (
+    stopwords_for_language(NORWEGIAN) | stopwords_for_language(ENGLISH) | {"frå", "òg", "berre"}
+) - {"by"}
+# The English analyzer folds "på" to "pa" before its stop filter, so the folded forms are stop words too.
+STOP_WORDS = frozenset(_STOP_WORDS | {word.translate(accent_map) for word in _STOP_WORDS})
 
 # Stems per word are cached process-wide: the same cache serves indexing, queries and highlighting.
 _STEM_CACHE_SIZE = 100_000

@@ -74,6 +74,7 @@ class CpvSuggester:
     """Suggests CPV codes by term overlap between a text and the codes' labels, in both languages.
 
     Built from `(code, label_en, label_nb)` tuples that the caller reads from its reference data.
+    `suggest` only reads, so one instance can serve every thread; call `learn` before sharing it.
     """
 
     def __init__(self, codes: Iterable[tuple[str, str, str]]):
@@ -101,9 +102,9 @@ class CpvSuggester:
                 if not term:
                     continue
                 terms[(language, term)] = 1.0
-                # "omsorgsboliger" also counts as "omsorg" + "bol(ig)"; the whole word is kept too.
+                # "omsorgsboliger" also counts as "omsorg" + "bolig", the whole word kept too. The parts
+                # stand in fully for a compound no label uses, and weigh less beside one it does.
                 if language == NORWEGIAN and len(word) >= 2 * 4:
-                    # The parts stand in fully for a compound no label uses ("omsorgsboliger").
                     weight = COMPOUND_PART_WEIGHT if term in self._known else 1.0
                     for part in split_compound(word, self._known):
                         terms.setdefault((NORWEGIAN, part), weight)
@@ -120,7 +121,7 @@ class CpvSuggester:
         self._examples.finish()
 
     def suggest(self, text: str, limit: int = 10) -> list[tuple[str, float]]:
-        """The `limit` codes most likely for `text`, best first, with scores in 0..1 (about)."""
+        """The `limit` codes most likely for `text`, best first; scores compare within one call only."""
         terms = self._terms(text)
         if not terms or limit <= 0:
             return []

@@ -31,18 +31,17 @@ _WORD = re.compile(r"[^\W\d_]+")
 _NORWEGIAN_LETTERS = re.compile(r"[æøåÆØÅ]")
 
 
-def detect_language(text: str) -> str:
-    """Return "nb", "nn" or "en" for `text`; "nb" when the text is empty or gives no clear sign."""
+def detect_language(text: str, default: str = "nb") -> str:
+    """Return "nb", "nn" or "en" for `text`; `default` when it gives no clear sign (empty, no marker words,
+    or as much English as Norwegian)."""
     words = [word.lower() for word in _WORD.findall(text or "")]
-    if not words:
-        return "nb"
     nynorsk = sum(word in NYNORSK for word in words)
     bokmal = sum(word in BOKMAL for word in words)
     english = sum(word in ENGLISH for word in words)
     # æ, ø and å are a Norwegian sign of their own, worth a quarter of a marker word each.
-    norwegian = nynorsk + bokmal + len(_NORWEGIAN_LETTERS.findall(text)) / 4
+    norwegian = nynorsk + bokmal + len(_NORWEGIAN_LETTERS.findall(text or "")) / 4
+    if english == norwegian:
+        return default
     if english > norwegian:
         return "en"
-    if nynorsk > bokmal:
-        return "nn"
-    return "nb"
+    return "nn" if nynorsk > bokmal else "nb"

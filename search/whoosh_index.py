@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import html
+import itertools
 import logging
 import math
 import os
+import shutil
+import tempfile
 import threading
+import weakref
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -17,9 +21,17 @@ from whoosh import sorting
 from whoosh.analysis import Token
 from whoosh.fields import BOOLEAN, DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage, RamStorage
-from whoosh.highlight import FIRST, BasicFragmentScorer, ContextFragmenter, HtmlFormatter, top_fragments
+from whoosh.highlight import (
+    FIRST,
+    BasicFragmentScorer,
+    ContextFragmenter,
+    HtmlFormatter,
+    mkfrag,
+    top_fragments,
+)
 from whoosh.qparser import FieldsPlugin, MultifieldParser, OrGroup, RangePlugin, WildcardPlugin
 from whoosh.query import And, AndMaybe, ConstantScoreQuery, Every, NullQuery, Or, Prefix, Query, Term
+from whoosh.util import random_name
 from whoosh.writing import CLEAR
 
 from search.analysis import ENGLISH, ENGLISH_ANALYZER, NORWEGIAN, NORWEGIAN_ANALYZER, word_spans, word_term
@@ -36,15 +48,16 @@ from search.base import (
     cpv_levels,
 )
 from search.cpv import normalise_cpv
+from search.language import detect_language
 
 log = logging.getLogger(__name__)
 
-# Text fields per language; a query searches all four, titles weigh more than bodies.
+# Text fields per language. Search looks in all of them, titles weighing more than bodies; the owner's
+# name is searchable too ("Bergen kommune" finds Bergen's needs) but match() ignores it: it is no
+# evidence that two records are about the same thing.
 TITLE_FIELDS = {NORWEGIAN: "title_no", ENGLISH: "title_en"}
 BODY_FIELDS = {NORWEGIAN: "body_no", ENGLISH: "body_en"}
 TEXT_BOOSTS = {"title_no": 2.0, "title_en": 2.0, "body_no": 1.0, "body_en": 1.0, "owner_name": 0.5}
-# The owner's name is searchable ("Bergen kommune" finds Bergen's needs) but is no evidence of a match.
-MATCH_FIELDS = ("title_no", "body_no", "title_en", "body_en")
 
 # Facet name in SearchResult → index field.
 FACET_FIELDS = {
@@ -60,6 +73,7 @@ NATIONWIDE_KEY = "*"
 # Stored bodies feed highlighting only; beyond this the snippet would not reach anyway.
 STORED_BODY_CHARS = 20_000
 SNIPPET_CHARS = 240
+MAX_QUERY_WORDS = 32
 
 UNDATED = datetime(1900, 1, 1)
 
@@ -124,7 +138,7 @@ def open_index(path: str | None, *, writer_timeout: float = WRITER_TIMEOUT) -> W
     waits up to `writer_timeout` seconds for another writer's lock, then raises IndexUnavailableError.
     """
     if path is None:
-        storage = RamStorage()
+        storage = _RamStorage()
     else:
         try:
             os.makedirs(path, exist_ok=True)
@@ -137,6 +151,25 @@ def open_index(path: str | None, *, writer_timeout: float = WRITER_TIMEOUT) -> W
     except IndexUnavailableError as exc:
         log.warning("%s", exc)
     return index
+
+
+class _RamStorage(RamStorage):
+    """RamStorage whose writers keep their scratch files in a folder of this storage's own.
+
+    Whoosh puts a RAM index's scratch files in "/tmp/MAIN.tmp", named after the index, so every RAM
+    index on the machine shares it — other test processes too — and one writer's cleanup deletes
+    another's files mid-commit.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self._scratch = tempfile.mkdtemp(prefix="whoosh-ram-")
+        weakref.finalize(self, shutil.rmtree, self._scratch, True)
+
+    def temp_storage(self, name=None):
+        # Keep Whoosh's name: the segment writer and its per-document writer share "MAIN.tmp" and
+        # the segment writer removes it when done.
+        return FileStorage(os.path.join(self._scratch, name or random_name())).create()
 
 
 def _same_schema(found: Schema, wanted: Schema) -> bool:
@@ -304,6 +337,9 @@ class WhooshIndex:
                 # Whatever went wrong (or was forgotten), an uncommitted writer must let go of the lock.
                 if not writer.is_closed:
                     writer.cancel()
+        except OSError as exc:
+            # A full disk or a vanished folder: the caller treats it like any unavailable index.
+            raise IndexUnavailableError(f"cannot write the search index: {exc}") from exc
         finally:
             self._write_lock.release()
 
@@ -345,7 +381,7 @@ class WhooshIndex:
                     self._searcher = self.open().searcher()
                 else:
                     self._searcher = self._searcher.refresh()
-            except OSError as exc:
+            except (OSError, whoosh_index.IndexError) as exc:
                 raise IndexUnavailableError(f"cannot read the search index: {exc}") from exc
             yield self._searcher
 
@@ -389,11 +425,16 @@ class WhooshIndex:
             # comes from a code starting with it, so a Prefix query finds codes at every depth.
             prefixes = ["".join(ch for ch in p if ch.isdigit())[:8] for p in query.cpv_prefixes]
             parts.append(Or([Prefix("cpv_all", p) for p in dict.fromkeys(prefixes) if p]))
-        return parts[0] if len(parts) == 1 else _all_of(parts)
+        return parts[0] if len(parts) == 1 else And(parts)
 
     def _text_query(self, text: str) -> Query | None:
         if not text.strip():
             return None
+        # A pasted page would make a query of hundreds of OR groups (a 1,000-character one took 0.7 s
+        # at 5,000 documents); people search with a few words.
+        spans = list(itertools.islice(word_spans(text), MAX_QUERY_WORDS + 1))
+        if len(spans) > MAX_QUERY_WORDS:
+            text = text[: spans[MAX_QUERY_WORDS][0]]
         parsed = self._parser.parse(text)
         return None if parsed == NullQuery else parsed
 
@@ -443,23 +484,41 @@ class WhooshIndex:
     # -- match ----------------------------------------------------------------------------------
 
     def _concepts(self, searcher, text: str) -> list[_Concept]:
-        """The profile's most distinctive words (count × IDF), each with the terms that exist in the index."""
+        """The profile's most distinctive words (count × IDF), each with its terms that are in the index.
+
+        Every document is indexed through both analyzers, so one language's fields already reach
+        documents in either language, and querying both would double the postings read (a third of
+        the time of a match). The profile's language picks the analyzer; only a text that shows no
+        language (a few words) is looked up through both.
+        """
+        detected = detect_language(text, default="")
+        languages = (ENGLISH,) if detected == "en" else (NORWEGIAN,) if detected else (NORWEGIAN, ENGLISH)
         concepts: dict[str, _Concept] = {}
+        absent: set[str] = set()
         for start, end, word in word_spans(text):
-            no_term, en_term = word_term(word, NORWEGIAN), word_term(word, ENGLISH)
-            if not no_term and not en_term:
+            by_language = {language: word_term(word, language) for language in languages}
+            key = next((term for term in by_language.values() if term), None)
+            if key is None or key in absent:
                 continue
-            key = no_term or en_term
             if key in concepts:
-                concepts[key].count += 1
+                concept = concepts[key]
+                concept.count += 1
+                # Show a word as the text mostly writes it: "boliger", not the sentence-initial "Boliger".
+                surface = text[start:end]
+                if surface.islower() and not concept.surface.islower():
+                    concept.surface = surface
                 continue
-            terms = {}
-            for language, term in ((NORWEGIAN, no_term), (ENGLISH, en_term)):
-                for field in (TITLE_FIELDS[language], BODY_FIELDS[language]):
-                    if term and searcher.doc_frequency(field, term):
-                        terms[field] = term
+            terms = {
+                field: term
+                for language, term in by_language.items()
+                if term
+                for field in (TITLE_FIELDS[language], BODY_FIELDS[language])
+                if searcher.doc_frequency(field, term)
+            }
             if terms:
                 concepts[key] = _Concept(surface=text[start:end], count=1, terms=terms)
+            else:
+                absent.add(key)
         for concept in concepts.values():
             idf = max(searcher.idf(field, term) for field, term in concept.terms.items())
             concept.weight = (1 + math.log(concept.count)) * idf
@@ -474,7 +533,7 @@ class WhooshIndex:
         fylker = {_keyword(f) for f in query.fylker if f.strip()}
         match_filter = Term("kind", query.kind)
         if query.kind == NEED and query.stages:
-            match_filter = _all_of([match_filter, _any_of("stage", query.stages)])
+            match_filter = And([match_filter, _any_of("stage", query.stages)])
         excluded = [Term("owner", str(owner)) for owner in query.exclude_owner_ids]
         excluded += [Term("uid", _uid(query.kind, id)) for id in query.exclude_ids]
         mask = Or(excluded) if excluded else None
@@ -523,10 +582,6 @@ class WhooshIndex:
                 )
         hits.sort(key=lambda h: (-h.score, h.id))
         return hits[: query.limit]
-
-
-def _all_of(parts: list[Query]) -> Query:
-    return And(parts)
 
 
 def _owner(stored: dict) -> int | None:
@@ -666,8 +721,6 @@ class _WholeText:
 
     @staticmethod
     def fragment_tokens(text, tokens):
-        from whoosh.highlight import mkfrag
-
         matched = [token.copy() for token in tokens if token.matched]
         return [mkfrag(text, matched, startchar=0, endchar=len(text))] if matched else []
 

@@ -7,6 +7,7 @@ import os
 import pytest
 from flask import g
 from flask.testing import FlaskClient
+from flask_babel import refresh
 
 from app import create_app
 from network.extensions import db
@@ -45,6 +46,8 @@ class Client(FlaskClient):
 
     def open(self, *args, **kwargs):
         g.pop("_login_user", None)
+        # Flask-Babel caches the locale on the app context, which the requests share here.
+        refresh()
         return super().open(*args, **kwargs)
 
 

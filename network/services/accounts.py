@@ -134,6 +134,13 @@ def register(draft: RegistrationDraft, index) -> User:
     return user
 
 
+def get_organisation(org_id: int) -> Organisation:
+    org = db.session.get(Organisation, org_id)
+    if org is None:
+        raise NotFoundError(_("No such organisation."))
+    return org
+
+
 def authenticate(email: str, password: str) -> User | None:
     user = db.session.scalar(sa.select(User).where(User.email == normalise_email(email)))
     if user is None or not user.check_password(password):

@@ -13,7 +13,18 @@ import sqlalchemy as sa
 
 from network.errors import ImportFileError, ValidationError
 from network.extensions import db
-from network.models import Capability, Need, Organisation, OrgKind, Stage, utcnow
+from network.models import (
+    Capability,
+    Domain,
+    Maturity,
+    Need,
+    Organisation,
+    OrgKind,
+    Route,
+    Sector,
+    Stage,
+    utcnow,
+)
 from network.services import commit
 from network.services.accounts import OrganisationDraft, check_organisation
 from network.services.capabilities import CapabilityDraft, check_capability
@@ -290,13 +301,22 @@ def _is_date(value: str) -> bool:
     return True
 
 
+# The services' messages are written for a form with a drop-down; a file's author needs the choices.
+_CHOICES = {"kind": OrgKind, "sector": Sector, "domain": Domain, "domains": Domain, "route": Route,
+            "maturity": Maturity}
+
+
 def _rule_error(exc: ValidationError, record: dict) -> str:
     """A service's ValidationError as an import reason, naming the field (and its value when short)."""
     name = exc.field or "record"
     value = record.get(name)
     if isinstance(value, str | int) and not isinstance(value, bool) and len(str(value)) <= 60:
-        return f"invalid {name} {value!r}: {exc}"
-    return f"invalid {name}: {exc}"
+        reason = f"invalid {name} {value!r}: {exc}"
+    else:
+        reason = f"invalid {name}: {exc}"
+    if name in _CHOICES:
+        reason += f" (one of {', '.join(choice.value for choice in _CHOICES[name])})"
+    return reason
 
 
 def _too_long(model: type, values: dict) -> str | None:

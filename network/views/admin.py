@@ -9,11 +9,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from network import queries
-from network.errors import NotFoundError
-from network.extensions import db
 from network.forms import ConfirmForm
 from network.indexing import get_index
-from network.models import Organisation
 from network.services import accounts
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -41,9 +38,7 @@ def organisations():
 @bp.post("/organisations/<int:org_id>/verify")
 @site_admin_required
 def verify(org_id: int):
-    org = db.session.get(Organisation, org_id)
-    if org is None:
-        raise NotFoundError(_("No such organisation."))
+    org = accounts.get_organisation(org_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     accounts.verify_organisation(current_user, org, get_index())

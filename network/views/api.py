@@ -8,12 +8,11 @@ from flask import Blueprint, jsonify, request
 from flask_babel import gettext as _
 
 from network import reference, serializers
-from network.errors import NotFoundError, ValidationError
-from network.extensions import db
+from network.errors import ValidationError
 from network.indexing import get_index
 from network.models import Domain, Organisation, Stage
+from network.services import accounts, matching, searching
 from network.services import capabilities as capability_service
-from network.services import matching, searching
 from network.services import needs as need_service
 from network.views import labels
 from search import CAPABILITY, NEED, IndexUnavailableError, SearchQuery
@@ -124,10 +123,7 @@ def _published_need(need_id: int):
 
 
 def _organisation(org_id: int) -> Organisation:
-    org = db.session.get(Organisation, org_id)
-    if org is None:
-        raise NotFoundError(_("No such organisation."))
-    return org
+    return accounts.get_organisation(org_id)
 
 
 @bp.errorhandler(IndexUnavailableError)

@@ -83,10 +83,10 @@ def logout():
 @bp.route("/invitations/<token>", methods=["GET", "POST"])
 def accept_invitation(token: str):
     invitation = accounts.find_invitation(token)
-    if current_user.is_authenticated:
-        logout_user()
     form = AcceptInvitationForm()
     if form.validate_on_submit():
+        # Whoever was logged in on this browser makes way for the new account.
+        logout_user()
         try:
             user = accounts.accept_invitation(token, form.name.data, form.password.data)
         except ValidationError as exc:

@@ -4,18 +4,40 @@ from __future__ import annotations
 
 from flask import request
 from flask_wtf import FlaskForm
+from wtforms.fields.choices import SelectChoice
 
 from network import reference
 from network.errors import ValidationError
+from network.views import labels
 
 
-def kommune_choices(blank: bool = True) -> list[tuple[str, str]]:
-    choices = [(k.number, f"{k.name} ({k.number})") for k in sorted(reference.kommuner(), key=lambda k: k.name)]
-    return ([("", "—")] if blank else []) + choices
+def kommune_choices(blank: bool = True) -> list[SelectChoice]:
+    choices = [
+        SelectChoice(k.number, f"{k.name} ({k.number})")
+        for k in sorted(reference.kommuner(), key=lambda k: k.name)
+    ]
+    return ([SelectChoice("", "—")] if blank else []) + choices
 
 
-def fylke_choices() -> list[tuple[str, str]]:
-    return [(f.number, f.name) for f in sorted(reference.fylker(), key=lambda f: f.name)]
+def fylke_choices() -> list[SelectChoice]:
+    return [SelectChoice(f.number, f.name) for f in sorted(reference.fylker(), key=lambda f: f.name)]
+
+
+def stage_choices(stages) -> list[SelectChoice]:
+    return [SelectChoice(s.value, labels.stage(s)) for s in stages]
+
+
+def page_arg(name: str = "page") -> int:
+    """A page number from the query string; anything odd (abc, -1, ², 10**100) means page 1."""
+    raw = request.args.get(name, "")
+    if raw.isascii() and raw.isdecimal() and 0 < len(raw) <= 5 and int(raw) > 0:
+        return int(raw)
+    return 1
+
+
+def id_arg(name: str) -> int | None:
+    raw = request.args.get(name, "")
+    return int(raw) if raw.isascii() and raw.isdecimal() and 0 < len(raw) <= 12 else None
 
 
 def field_error(form: FlaskForm, exc: ValidationError, rename: dict[str, str] | None = None) -> None:

@@ -15,15 +15,18 @@ from network.services import matching
 from network.services import needs as needs_service
 from network.services import responses as responses_service
 from network.views import labels
-from network.views.forms_util import field_error, form_status, fylke_choices, kommune_choices
+from network.views.forms_util import (
+    field_error,
+    form_status,
+    fylke_choices,
+    id_arg,
+    kommune_choices,
+    page_arg,
+    stage_choices,
+)
 from search import IndexUnavailableError
 
 bp = Blueprint("needs", __name__, url_prefix="/needs")
-
-
-def _page_arg() -> int:
-    page = request.args.get("page", "1")
-    return int(page) if page.isdigit() and 0 < int(page) < 10_000 else 1
 
 
 @bp.get("")
@@ -34,7 +37,7 @@ def index():
         stage = None
     if domain not in (None, *[d.value for d in Domain]):
         domain = None
-    pagination = queries.needs_page(stage, domain, _page_arg(), current_app.config["PER_PAGE"])
+    pagination = queries.needs_page(stage, domain, page_arg(), current_app.config["PER_PAGE"])
     return render_template("needs/index.html", pagination=pagination, stage=stage, domain=domain)
 
 
@@ -121,11 +124,10 @@ def similar():
     text = " ".join(request.args.get(k, "")[:5000] for k in ("title", "description", "affected", "outcome"))
     cpv = [c for c in request.args.get("cpv", "").replace(",", " ").split() if c.isdigit()][:20]
     domain = request.args.get("domain", "")
-    exclude = request.args.get("exclude", "")
     try:
         matches = matching.similar_needs(
             text, cpv, domain if domain in {d.value for d in Domain} else "",
-            current_user.organisation_id, get_index(), exclude_id=int(exclude) if exclude.isdigit() else None,
+            current_user.organisation_id, get_index(), exclude_id=id_arg("exclude"),
         )
     except IndexUnavailableError:
         return render_template("needs/_similar.html", matches=[], unavailable=True)
@@ -163,7 +165,7 @@ def detail(need_id: int):
         moves = STAGE_MOVES[need.stage]
         if moves and need.is_published:
             stage_form = StageForm()
-            stage_form.stage.choices = [(s.value, labels.stage(s)) for s in moves]
+            stage_form.stage.choices = stage_choices(moves)
             context["stage_form"] = stage_form
     elif current_user.is_authenticated:
         context["own_response"] = responses_service.own_response(current_user, need)
@@ -196,13 +198,13 @@ def stage(need_id: int):
     if not needs_service.can_edit(current_user, need):
         abort(403)
     form = StageForm()
-    form.stage.choices = [(s.value, labels.stage(s)) for s in STAGE_MOVES[need.stage]]
+    form.stage.choices = stage_choices(STAGE_MOVES[need.stage])
     if not form.validate_on_submit():
         flash(_("Choose a stage."), "error")
         return redirect(url_for("needs.detail", need_id=need.id))
     try:
         needs_service.move_stage(current_user, need, form.stage.data, get_index(), doffin_ref=form.doffin_ref.data)
-    except ValidationError as exc:
+    except (ValidationError, NotAllowedError) as exc:
         flash(str(exc), "error")
     else:
         flash(_("The need is now: %(stage)s.", stage=labels.stage(need.stage)), "success")
@@ -215,6 +217,9 @@ def delete(need_id: int):
     need = needs_service.get_visible(current_user, need_id)
     if not needs_service.can_edit(current_user, need):
         abort(403)
+    if need.stage != Stage.DRAFT:
+        flash(_("Only drafts can be deleted; cancel a published need instead."), "error")
+        return redirect(url_for("needs.detail", need_id=need.id))
     form = ConfirmForm()
     if form.validate_on_submit():
         needs_service.delete_draft(current_user, need, get_index())

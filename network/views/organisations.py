@@ -7,24 +7,15 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from network import queries
-from network.errors import ConflictError, NotFoundError, ValidationError
-from network.extensions import db
+from network.errors import ConflictError, ValidationError
 from network.forms import InviteForm, OrganisationForm
 from network.indexing import get_index
-from network.models import Organisation
 from network.services import accounts, matching
 from network.services import responses as responses_service
-from network.views.forms_util import field_error, form_status, kommune_choices
+from network.views.forms_util import field_error, form_status, kommune_choices, page_arg
 from search import IndexUnavailableError
 
 bp = Blueprint("organisations", __name__, url_prefix="/organisations")
-
-
-def _get(org_id: int) -> Organisation:
-    org = db.session.get(Organisation, org_id)
-    if org is None:
-        raise NotFoundError(_("No such organisation."))
-    return org
 
 
 @bp.get("")
@@ -32,16 +23,13 @@ def index():
     kind = request.args.get("kind")
     if kind not in ("public_body", "supplier"):
         kind = None
-    page = request.args.get("page", "1")
-    pagination = queries.organisations_page(
-        kind, int(page) if page.isdigit() and int(page) > 0 else 1, current_app.config["PER_PAGE"]
-    )
+    pagination = queries.organisations_page(kind, page_arg(), current_app.config["PER_PAGE"])
     return render_template("organisations/index.html", pagination=pagination, kind=kind)
 
 
 @bp.get("/<int:org_id>")
 def detail(org_id: int):
-    org = _get(org_id)
+    org = accounts.get_organisation(org_id)
     is_member = current_user.is_authenticated and current_user.belongs_to(org.id)
     needs = queries.needs_of_organisation(org.id, include_drafts=is_member) if org.is_public_body else []
     return render_template("organisations/detail.html", org=org, needs=needs, is_member=is_member)
@@ -50,7 +38,7 @@ def detail(org_id: int):
 @bp.route("/<int:org_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(org_id: int):
-    org = _get(org_id)
+    org = accounts.get_organisation(org_id)
     if not (current_user.is_site_admin or (current_user.belongs_to(org.id) and current_user.is_org_admin)):
         abort(403)
     form = OrganisationForm(obj=org)

@@ -9,6 +9,7 @@ from network import reference
 from network.indexing import get_index
 from network.models import Domain, Stage
 from network.services.searching import search as run_search
+from network.views.forms_util import page_arg
 from search import KINDS, IndexUnavailableError, SearchQuery
 
 bp = Blueprint("search", __name__)
@@ -21,7 +22,6 @@ def _multi(name: str, allowed) -> tuple[str, ...]:
 
 
 def query_from_args() -> SearchQuery:
-    page = request.args.get("page", "1")
     return SearchQuery(
         text=request.args.get("q", "")[:MAX_QUERY].strip(),
         kinds=_multi("kind", KINDS) or KINDS,
@@ -30,7 +30,7 @@ def query_from_args() -> SearchQuery:
         cpv_divisions=_multi("cpv", {c.code[:2] for c in reference.cpv_entries()}),
         stages=_multi("stage", {s.value for s in Stage if s != Stage.DRAFT}),
         order="date" if request.args.get("order") == "date" else "relevance",
-        page=int(page) if page.isdigit() and 0 < int(page) < 10_000 else 1,
+        page=page_arg(),
         per_page=current_app.config["PER_PAGE"],
     )
 

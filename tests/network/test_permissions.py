@@ -7,23 +7,25 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from jinja2.exceptions import UndefinedError
 from sqlalchemy.orm import Session
 
 from network.extensions import db
-from network.models import Capability, Invitation, Need, Organisation, Response, ResponseStatus, Role, Stage, User
+from network.models import (
+    Capability,
+    Invitation,
+    Need,
+    Organisation,
+    Response,
+    ResponseStatus,
+    Role,
+    Stage,
+    User,
+)
 from network.services import responses as responses_service
+from tests.factories import PASSWORD
 
 LOGIN = "login"  # expected answer of a login-required route to an anonymous visitor: 302 to /login
 
-# The macros in templates/_macros.html use `labels`, which only the page's own context has (a context
-# processor); macros imported without context do not see it, so every page that shows a badge fails.
-LABELS_BUG = pytest.mark.xfail(
-    strict=True,
-    raises=UndefinedError,
-    reason="templates/_macros.html macros read `labels`, a context-processor variable imported macros "
-    "cannot see (network/views/helpers.py:12): every page with a badge is a 500",
-)
 
 NEED_FORM = {"title": "Endret tittel", "description": "Endret beskrivelse", "domain": "health",
              "route": "undecided"}
@@ -53,16 +55,29 @@ def outbox(app) -> list[Path]:
     return sorted(Path(app.config["MAIL_OUTBOX_DIR"]).glob("*.eml"))
 
 
-def assert_denied(response, expected) -> None:
+def denial_error(response, expected) -> str | None:
+    """None when the response turns the user away as expected, else what happened instead."""
     if expected == LOGIN:
-        assert response.status_code == 302, response.get_data(as_text=True)[:300]
-        assert "/login" in response.headers["Location"]
-    else:
-        assert response.status_code == expected, response.get_data(as_text=True)[:300]
+        if response.status_code == 302 and "/login" in response.headers.get("Location", ""):
+            return None
+    elif response.status_code == expected:
+        return None
+    return f"got {response.status_code} {response.headers.get('Location', '')}, expected {expected}"
+
+
+def assert_denied(response, expected) -> None:
+    error = denial_error(response, expected)
+    assert error is None, f"{error}: {response.get_data(as_text=True)[:300]}"
+
+
+def expected_for(kind: str, status: int):
+    """Anonymous visitors meet the login before any rule; everyone else gets the rule's answer."""
+    return LOGIN if kind == "anonymous" else status
 
 
 def user_of_kind(make, kind: str, world=None):
-    """A user of one kind; with a world, 'member' and 'owner_*' are users of its public body."""
+    """A user of one kind; 'member' is a plain member of the world's public body, 'supplier_member' of
+    its supplier, and 'responder' the user whose supplier responded to the world's open need."""
     if kind == "anonymous":
         return None
     if kind == "supplier":
@@ -77,10 +92,10 @@ def user_of_kind(make, kind: str, world=None):
         return make.user(None, role=Role.MEMBER)
     if kind == "member":
         return make.user(world.body, role=Role.MEMBER)
+    if kind == "supplier_member":
+        return make.user(world.supplier, role=Role.MEMBER)
     if kind == "responder":
         return world.supplier_user
-    if kind == "body_member":
-        return make.user(world.body, role=Role.MEMBER)
     raise AssertionError(kind)
 
 
@@ -117,6 +132,13 @@ def world(make):
     return World(body, admin, draft, need, supplier, supplier_user, cap, response)
 
 
+@pytest.fixture(autouse=True)
+def english(client):
+    """Messages checked word for word are read in English, the catalogue's source language."""
+    with client.session_transaction() as session:
+        session["lang"] = "en"
+
+
 @pytest.fixture
 def as_user(client, login):
     def _as(user):
@@ -129,6 +151,16 @@ def as_user(client, login):
 
 def send(client, method: str, url: str, data=None):
     return client.open(url, method=method.upper(), data=data or {})
+
+
+def check_all(client, requests, expected) -> list[str]:
+    """Send each (method, url, data); the list of those that were not turned away as expected."""
+    failures = []
+    for method, url, data in requests:
+        error = denial_error(send(client, method, url, data), expected)
+        if error:
+            failures.append(f"{method.upper()} {url}: {error}")
+    return failures
 
 
 # -- anonymous visitors and the login ---------------------------------------------------------
@@ -170,35 +202,48 @@ PUBLIC_ENDPOINTS = {
     "organisations.detail", "search.index",
 }
 
+# One form body that would pass every form above, so a refusal is never just a form error.
+ANY_FORM = {**NEED_FORM, "message": RESPONSE_MESSAGE, "status": "declined", "email": "x@example.no",
+            "stage": "cancelled", "name": "Kapret"}
 
-@pytest.mark.parametrize(("method", "url", "endpoint"), LOGIN_REQUIRED, ids=lambda v: str(v))
-def test_anonymous_visitors_are_sent_to_the_login(client, world, method, url, endpoint):
-    before = [state(Need, world.need.id), state(Need, world.draft.id), state(Response, world.response.id),
-              state(Capability, world.cap.id), state(Organisation, world.body.id)]
-    counts = [count(Need), count(Capability), count(Response), count(Invitation)]
 
-    response = send(client, method, world.url(url), {**NEED_FORM, "message": "x", "status": "declined",
-                                                     "email": "x@example.no", "stage": "cancelled"})
+def test_anonymous_visitors_are_sent_to_the_login_and_change_nothing(client, world):
+    rows = [(Need, world.need.id), (Need, world.draft.id), (Response, world.response.id),
+            (Capability, world.cap.id), (Organisation, world.body.id)]
+    before = [state(model, row_id) for model, row_id in rows]
+    counts = [count(model) for model in (Need, Capability, Response, Invitation, User)]
 
-    assert_denied(response, LOGIN)
-    assert "next=" in response.headers["Location"]
-    assert [state(Need, world.need.id), state(Need, world.draft.id), state(Response, world.response.id),
-            state(Capability, world.cap.id), state(Organisation, world.body.id)] == before
-    assert [count(Need), count(Capability), count(Response), count(Invitation)] == counts
+    failures = []
+    for method, url, _ in LOGIN_REQUIRED:
+        response = send(client, method, world.url(url), ANY_FORM)
+        error = denial_error(response, LOGIN)
+        if error is None and "next=" not in response.headers["Location"]:
+            error = "the login does not lead back"
+        if error:
+            failures.append(f"{method.upper()} {url}: {error}")
+
+    assert failures == []
+    assert [state(model, row_id) for model, row_id in rows] == before
+    assert [count(model) for model in (Need, Capability, Response, Invitation, User)] == counts
 
 
 def test_every_route_is_either_public_or_covered_by_the_login_test(app):
-    """A new route must be added to one of the lists above, so that its permission is thought about."""
+    """A new route must join one of the lists above, so that someone thinks about who may use it."""
     login_required = {endpoint for _, _, endpoint in LOGIN_REQUIRED}
     site = {rule.endpoint for rule in app.url_map.iter_rules() if not rule.endpoint.startswith("api.")}
     assert site - PUBLIC_ENDPOINTS - login_required == set()
     assert login_required & PUBLIC_ENDPOINTS == set()
 
 
+def test_the_json_api_only_reads(app):
+    writes = {(rule.rule, method) for rule in app.url_map.iter_rules() if rule.endpoint.startswith("api.")
+              for method in rule.methods - {"GET", "HEAD", "OPTIONS"}}
+    assert writes == set()
+
+
 # -- drafts are visible to their own organisation only ----------------------------------------
 
 DRAFT_ACTIONS = [
-    ("get", "/needs/{draft}", None),
     ("get", "/needs/{draft}/edit", None),
     ("post", "/needs/{draft}/edit", NEED_FORM),
     ("post", "/needs/{draft}/publish", None),
@@ -210,52 +255,59 @@ DRAFT_ACTIONS = [
 ]
 
 
-@pytest.mark.parametrize(("method", "url", "data"), DRAFT_ACTIONS,
-                         ids=[f"{m}-{u.split('}')[-1] or '/'}-{(d or {}).get('stage', '')}" for m, u, d in DRAFT_ACTIONS])
 @pytest.mark.parametrize("kind", ["anonymous", "supplier", "other_body", "site_admin"])
-def test_a_draft_is_missing_for_outsiders(as_user, make, world, kind, method, url, data):
+def test_a_draft_is_missing_for_outsiders(as_user, make, world, kind):
     client = as_user(user_of_kind(make, kind))
     before = state(Need, world.draft.id)
 
-    response = send(client, method, world.url(url), data)
+    page = client.get(world.url("/needs/{draft}"))
+    failures = check_all(client, [(m, world.url(u), d) for m, u, d in DRAFT_ACTIONS], expected_for(kind, 404))
 
-    # Anonymous visitors reach the login first on every route but the page itself.
-    login_first = kind == "anonymous" and url != "/needs/{draft}"
-    assert_denied(response, LOGIN if login_first else 404)
-    assert world.draft.title not in response.get_data(as_text=True)
+    # The page itself is public, so even an anonymous visitor is told it is missing, not to log in.
+    assert_denied(page, 404)
+    assert world.draft.title not in page.get_data(as_text=True)
+    assert failures == []
     assert state(Need, world.draft.id) == before
     assert count(Response) == 1
 
 
 @pytest.fixture
 def lone_draft(make):
-    """A body whose only need is a draft: the lists then render no need card at all."""
+    """A body whose only need is a draft: the lists show nothing of it to outsiders."""
     return make.need(make.public_body(), stage=Stage.DRAFT, title="Hemmelig utkast om velferdsteknologi")
 
 
 @pytest.mark.parametrize("kind", ["anonymous", "supplier", "other_body", "site_admin"])
 def test_drafts_are_not_listed_anywhere_outsiders_look(as_user, make, lone_draft, kind):
     client = as_user(user_of_kind(make, kind))
-    for url in ("/needs", f"/organisations/{lone_draft.organisation_id}", "/search?q=velferdsteknologi",
-                "/api/needs"):
-        response = client.get(url)
+    urls = ["/", "/needs", f"/organisations/{lone_draft.organisation_id}", "/search?q=velferdsteknologi",
+            "/search", "/api/needs"]
+    if kind in ("supplier", "other_body"):
+        urls.append("/dashboard")
+    for url in urls:
+        response = client.get(url, follow_redirects=True)
         assert response.status_code == 200, url
         assert lone_draft.title not in response.get_data(as_text=True), url
 
 
 def test_similar_needs_never_show_another_bodys_draft(as_user, make, lone_draft):
     client = as_user(user_of_kind(make, "other_body"))
+    published = make.need(make.public_body(), title="Velferdsteknologi i hjemmetjenesten")
 
     response = client.get("/needs/similar", query_string={"title": lone_draft.title, "cpv": "48000000",
                                                           "domain": "health"})
 
+    page = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert lone_draft.title not in response.get_data(as_text=True)
+    assert published.title in page  # the search worked ...
+    assert lone_draft.title not in page  # ... and left the draft out
 
 
-def test_a_member_of_the_owning_body_may_open_and_edit_the_draft(as_user, make, world):
+def test_a_member_of_the_owning_body_sees_and_edits_the_draft(as_user, make, world):
     client = as_user(user_of_kind(make, "member", world))
 
+    assert world.draft.title in client.get(world.url("/needs/{draft}")).get_data(as_text=True)
+    assert world.draft.title in client.get(world.url("/organisations/{body}")).get_data(as_text=True)
     assert client.get(world.url("/needs/{draft}/edit")).status_code == 200
     response = client.post(world.url("/needs/{draft}/edit"), data=NEED_FORM)
 
@@ -263,9 +315,6 @@ def test_a_member_of_the_owning_body_may_open_and_edit_the_draft(as_user, make, 
     assert state(Need, world.draft.id)["title"] == "Endret tittel"
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="network/models.py:66 lets a draft move to cancelled; is_published is then true, "
-                   "so a never-published draft becomes public by being cancelled")
 def test_cancelling_a_draft_does_not_make_it_public(as_user, client, world):
     as_user(world.admin).post(world.url("/needs/{draft}/stage"), data={"stage": "cancelled"})
     client.post("/logout")
@@ -286,16 +335,14 @@ OWNER_ACTIONS = [
 ]
 
 
-@pytest.mark.parametrize(("method", "url", "data"), OWNER_ACTIONS,
-                         ids=[f"{m}-{u.split('}')[-1]}" for m, u, _ in OWNER_ACTIONS])
 @pytest.mark.parametrize("kind", ["anonymous", "supplier", "other_body", "site_admin"])
-def test_only_the_owning_body_changes_a_published_need(as_user, make, world, kind, method, url, data):
+def test_only_the_owning_body_changes_a_published_need(as_user, make, world, kind):
     client = as_user(user_of_kind(make, kind))
     before = state(Need, world.need.id)
 
-    response = send(client, method, world.url(url), data)
+    failures = check_all(client, [(m, world.url(u), d) for m, u, d in OWNER_ACTIONS], expected_for(kind, 403))
 
-    assert_denied(response, LOGIN if kind == "anonymous" else 403)
+    assert failures == []
     assert state(Need, world.need.id) == before
 
 
@@ -308,21 +355,23 @@ def test_any_member_of_the_owning_body_may_change_its_need(as_user, make, world)
     assert state(Need, world.need.id)["stage"] == Stage.DIALOGUE_CLOSED
 
 
-@pytest.mark.parametrize("stage", [Stage.AWARDED, Stage.CANCELLED])
-def test_a_closed_need_cannot_be_edited_even_by_its_owner(as_user, make, world, stage):
-    need = make.need(world.body, stage=stage)
-    before = state(Need, need.id)
+def test_a_closed_need_cannot_be_edited_even_by_its_owner(as_user, make, world):
+    needs = [make.need(world.body, stage=stage) for stage in (Stage.AWARDED, Stage.CANCELLED)]
+    before = [state(Need, need.id) for need in needs]
+    requests = [("post", f"/needs/{need.id}/edit", NEED_FORM) for need in needs]
 
-    response = as_user(world.admin).post(f"/needs/{need.id}/edit", data=NEED_FORM)
+    failures = check_all(as_user(world.admin), requests, 403)
 
-    assert response.status_code == 403
-    assert state(Need, need.id) == before
+    assert failures == []
+    assert [state(Need, need.id) for need in needs] == before
 
 
 def test_a_published_need_cannot_be_deleted_even_by_its_owner(as_user, world):
     response = as_user(world.admin).post(world.url("/needs/{need}/delete"))
 
-    assert response.status_code == 403
+    # The owner is sent back to the need with a message (cancel instead), and nothing is deleted.
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/needs/{world.need.id}")
     assert state(Need, world.need.id) is not None
 
 
@@ -335,14 +384,20 @@ def unverified(make):
     return make.user(body), make.need(body, stage=Stage.DRAFT, title="Utkast fra ny kommune")
 
 
-def test_an_unverified_body_cannot_publish(as_user, unverified):
+def test_an_unverified_body_cannot_publish_and_is_told_why(as_user, client, unverified):
     user, draft = unverified
+    as_user(user)
     before = state(Need, draft.id)
 
-    response = as_user(user).post(f"/needs/{draft.id}/publish")
+    page = client.get(f"/needs/{draft.id}").get_data(as_text=True)
+    response = client.post(f"/needs/{draft.id}/publish")
+    after = client.get(response.headers["Location"]).get_data(as_text=True)
 
+    assert "must be verified by an administrator" in page
+    assert f'action="/needs/{draft.id}/publish"' not in page
     assert response.status_code == 302
     assert response.headers["Location"].endswith(f"/needs/{draft.id}")
+    assert "not verified yet" in after
     assert state(Need, draft.id) == before
     assert before["stage"] == Stage.DRAFT
 
@@ -351,9 +406,12 @@ def test_an_unverified_body_cannot_publish_through_the_stage_form_either(as_user
     user, draft = unverified
     before = state(Need, draft.id)
 
-    response = as_user(user).post(f"/needs/{draft.id}/stage", data={"stage": "open"})
+    client = as_user(user)
+    response = client.post(f"/needs/{draft.id}/stage", data={"stage": "open"}, follow_redirects=True)
 
-    assert response.status_code in (302, 403)
+    # Like the publish button: the owner is told why, and the need stays a draft.
+    assert response.status_code == 200
+    assert "not verified" in response.get_data(as_text=True)
     assert state(Need, draft.id) == before
 
 
@@ -366,34 +424,33 @@ def test_an_unverified_body_may_still_write_drafts(as_user, make):
     assert count(Need) == 1
 
 
-@LABELS_BUG
-def test_the_need_page_tells_an_unverified_body_why_it_cannot_publish(as_user, client, unverified):
-    user, draft = unverified
-    as_user(user)
+def test_a_verified_body_publishes(as_user, make):
+    body = make.public_body(verified=True)
+    draft = make.need(body, stage=Stage.DRAFT)
+    client = as_user(make.user(body, role=Role.MEMBER))
 
-    page = client.get(f"/needs/{draft.id}").get_data(as_text=True)
-    assert "must be verified by an administrator" in page
-    assert f'action="/needs/{draft.id}/publish"' not in page
+    assert f'action="/needs/{draft.id}/publish"' in client.get(f"/needs/{draft.id}").get_data(as_text=True)
+    response = client.post(f"/needs/{draft.id}/publish")
 
-    after = client.post(f"/needs/{draft.id}/publish", follow_redirects=True)
-    assert "not verified yet" in after.get_data(as_text=True)
+    assert response.status_code == 302
+    assert state(Need, draft.id)["stage"] == Stage.OPEN
 
 
 # -- only public bodies write needs -----------------------------------------------------------
 
 
-@pytest.mark.parametrize(("method", "url"), [("get", "/needs/new"), ("post", "/needs/new"), ("get", "/needs/mine")])
 @pytest.mark.parametrize("kind", ["anonymous", "supplier", "site_admin", "no_organisation"])
-def test_only_public_bodies_write_needs(as_user, make, kind, method, url):
+def test_only_public_bodies_write_needs(as_user, make, kind):
     client = as_user(user_of_kind(make, kind))
+    requests = [("get", "/needs/new", None), ("post", "/needs/new", NEED_FORM), ("get", "/needs/mine", None)]
 
-    response = send(client, method, url, NEED_FORM)
+    failures = check_all(client, requests, expected_for(kind, 403))
 
-    assert_denied(response, LOGIN if kind == "anonymous" else 403)
+    assert failures == []
     assert count(Need) == 0
 
 
-def test_a_public_body_user_reaches_the_need_form_and_its_needs(as_user, make):
+def test_a_public_body_member_reaches_the_need_form_and_its_needs(as_user, make):
     client = as_user(make.user(make.public_body(), role=Role.MEMBER))
 
     assert client.get("/needs/new").status_code == 200
@@ -403,36 +460,39 @@ def test_a_public_body_user_reaches_the_need_form_and_its_needs(as_user, make):
 # -- capabilities: only suppliers, and only the owning one ------------------------------------
 
 
-@pytest.mark.parametrize("method", ["get", "post"])
-@pytest.mark.parametrize("kind", ["anonymous", "other_body", "unverified_body", "site_admin", "no_organisation"])
-def test_only_suppliers_describe_capabilities(as_user, make, kind, method):
+@pytest.mark.parametrize(
+    "kind", ["anonymous", "other_body", "unverified_body", "site_admin", "no_organisation"]
+)
+def test_only_suppliers_describe_capabilities(as_user, make, kind):
     client = as_user(user_of_kind(make, kind))
+    requests = [("get", "/capabilities/new", None), ("post", "/capabilities/new", CAPABILITY_FORM)]
 
-    response = send(client, method, "/capabilities/new", CAPABILITY_FORM)
+    failures = check_all(client, requests, expected_for(kind, 403))
 
-    assert_denied(response, LOGIN if kind == "anonymous" else 403)
+    assert failures == []
     assert count(Capability) == 0
 
 
-@pytest.mark.parametrize(("method", "url", "data"), [
-    ("get", "/capabilities/{cap}/edit", None),
-    ("post", "/capabilities/{cap}/edit", CAPABILITY_FORM),
-    ("get", "/capabilities/{cap}/delete", None),
-    ("post", "/capabilities/{cap}/delete", None),
-], ids=["edit-get", "edit-post", "delete-get", "delete-post"])
-@pytest.mark.parametrize("kind", ["anonymous", "supplier", "body_member", "site_admin"])
-def test_only_the_owning_supplier_changes_a_capability(as_user, make, world, kind, method, url, data):
+@pytest.mark.parametrize("kind", ["anonymous", "supplier", "member", "site_admin"])
+def test_only_the_owning_supplier_changes_a_capability(as_user, make, world, kind):
     client = as_user(user_of_kind(make, kind, world))
     before = state(Capability, world.cap.id)
+    requests = [
+        ("get", world.url("/capabilities/{cap}/edit"), None),
+        ("post", world.url("/capabilities/{cap}/edit"), CAPABILITY_FORM),
+        ("get", world.url("/capabilities/{cap}/delete"), None),
+        ("post", world.url("/capabilities/{cap}/delete"), None),
+    ]
 
-    response = send(client, method, world.url(url), data)
+    failures = check_all(client, requests, expected_for(kind, 403))
 
-    assert_denied(response, LOGIN if kind == "anonymous" else 403)
+    assert failures == []
     assert state(Capability, world.cap.id) == before
+    assert "/edit" not in client.get(world.url("/capabilities/{cap}")).get_data(as_text=True)
 
 
 def test_a_member_of_the_owning_supplier_may_change_its_capability(as_user, make, world):
-    client = as_user(make.user(world.supplier, role=Role.MEMBER))
+    client = as_user(user_of_kind(make, "supplier_member", world))
 
     response = client.post(world.url("/capabilities/{cap}/edit"), data=CAPABILITY_FORM)
 
@@ -443,25 +503,28 @@ def test_a_member_of_the_owning_supplier_may_change_its_capability(as_user, make
 # -- responses: only suppliers respond, only to open needs ------------------------------------
 
 
-@pytest.mark.parametrize("message", [RESPONSE_MESSAGE, ""], ids=["valid", "empty"])
-@pytest.mark.parametrize("kind", ["anonymous", "other_body", "body_member", "site_admin", "no_organisation"])
-def test_only_suppliers_respond_to_a_need(as_user, make, world, kind, message):
+@pytest.mark.parametrize("kind", ["anonymous", "other_body", "member", "site_admin", "no_organisation"])
+def test_only_suppliers_respond_to_a_need(as_user, make, world, kind):
     client = as_user(user_of_kind(make, kind, world))
+    url = world.url("/needs/{need}/responses")
+    # Refused whether the message is good or empty: an empty one must not reach a form page either.
+    requests = [("post", url, {"message": RESPONSE_MESSAGE}), ("post", url, {"message": ""})]
 
-    response = client.post(world.url("/needs/{need}/responses"), data={"message": message})
+    failures = check_all(client, requests, expected_for(kind, 403))
 
-    assert_denied(response, LOGIN if kind == "anonymous" else 403)
+    assert failures == []
     assert count(Response) == 1
 
 
-@pytest.mark.parametrize("stage", [Stage.DIALOGUE_CLOSED, Stage.TENDERED, Stage.AWARDED, Stage.CANCELLED])
-def test_a_need_that_is_not_open_takes_no_responses(as_user, make, world, stage):
-    need = make.need(world.body, stage=stage)
+def test_a_need_that_is_not_open_takes_no_responses(as_user, make, world):
+    closed = [make.need(world.body, stage=stage)
+              for stage in (Stage.DIALOGUE_CLOSED, Stage.TENDERED, Stage.AWARDED, Stage.CANCELLED)]
     client = as_user(make.user(make.supplier()))
+    requests = [("post", f"/needs/{n.id}/responses", {"message": RESPONSE_MESSAGE}) for n in closed]
 
-    response = client.post(f"/needs/{need.id}/responses", data={"message": RESPONSE_MESSAGE})
+    failures = check_all(client, requests, 403)
 
-    assert response.status_code == 403
+    assert failures == []
     assert count(Response) == 1
 
 
@@ -477,7 +540,6 @@ def test_a_supplier_responds_to_an_open_need(as_user, make, world):
 # -- responses are seen by the need's body and the responding supplier only -------------------
 
 
-@LABELS_BUG
 @pytest.mark.parametrize("kind", ["anonymous", "supplier", "other_body", "site_admin"])
 def test_a_response_is_hidden_from_everyone_else(as_user, make, world, kind):
     client = as_user(user_of_kind(make, kind))
@@ -485,11 +547,11 @@ def test_a_response_is_hidden_from_everyone_else(as_user, make, world, kind):
     response = client.get(world.url("/needs/{need}"))
 
     assert response.status_code == 200
+    assert world.need.title in response.get_data(as_text=True)
     assert RESPONSE_MESSAGE not in response.get_data(as_text=True)
 
 
-@LABELS_BUG
-@pytest.mark.parametrize("kind", ["body_member", "responder"])
+@pytest.mark.parametrize("kind", ["member", "responder"])
 def test_a_response_is_seen_by_the_body_and_the_responder(as_user, make, world, kind):
     client = as_user(user_of_kind(make, kind, world))
 
@@ -505,7 +567,6 @@ def test_another_suppliers_start_page_does_not_list_the_response(as_user, make, 
     page = client.get("/organisations/for-you").get_data(as_text=True)
 
     assert world.need.title not in page
-    assert world.url('href="/needs/{need}"') not in page
 
 
 # -- only the need's body sets a response's status --------------------------------------------
@@ -517,7 +578,7 @@ def test_only_the_needs_body_sets_a_responses_status(as_user, make, world, kind)
 
     response = client.post(world.url("/needs/responses/{response}/status"), data={"status": "shortlisted"})
 
-    assert_denied(response, LOGIN if kind == "anonymous" else 403)
+    assert_denied(response, expected_for(kind, 403))
     assert state(Response, world.response.id)["status"] == ResponseStatus.SUBMITTED
 
 
@@ -533,20 +594,13 @@ def test_a_member_of_the_needs_body_sets_a_responses_status(as_user, make, world
 # -- only organisation admins invite colleagues -----------------------------------------------
 
 
-@pytest.mark.parametrize(("kind", "status"), [
-    ("anonymous", LOGIN), ("member", 403), ("supplier_member", 403), ("no_organisation", 403),
-    ("site_admin", 403),
-])
-def test_only_organisation_admins_invite(app, as_user, make, world, kind, status):
-    if kind == "supplier_member":
-        user = make.user(world.supplier, role=Role.MEMBER)
-    else:
-        user = user_of_kind(make, kind, world)
-    client = as_user(user)
+@pytest.mark.parametrize("kind", ["anonymous", "member", "supplier_member", "no_organisation", "site_admin"])
+def test_only_organisation_admins_invite(app, as_user, make, world, kind):
+    client = as_user(user_of_kind(make, kind, world))
 
     response = client.post("/organisations/members", data={"email": "ny.kollega@example.no"})
 
-    assert_denied(response, status)
+    assert_denied(response, expected_for(kind, 403))
     assert count(Invitation) == 0
     assert outbox(app) == []
 
@@ -558,9 +612,11 @@ def test_the_members_page_needs_an_organisation(as_user, make, kind):
     assert response.status_code == 403
 
 
-def test_members_see_their_colleagues_but_not_the_pending_invitations(app, as_user, client, make, world):
-    as_user(world.admin).post("/organisations/members", data={"email": "ny.kollega@example.no"})
-    client.post("/logout")
+def test_members_see_their_colleagues_but_neither_the_invitations_nor_the_form(app, as_user, make, world):
+    admin_client = app.test_client()  # a browser of its own, so its messages stay there
+    admin_client.post("/login", data={"email": world.admin.email, "password": PASSWORD})
+    invited = admin_client.post("/organisations/members", data={"email": "ny.kollega@example.no"})
+    assert invited.status_code == 302
     member = make.user(world.body, role=Role.MEMBER, name="Kari Kollega")
 
     page = as_user(member).get("/organisations/members").get_data(as_text=True)
@@ -581,22 +637,22 @@ def test_an_organisation_admin_invites_a_colleague(app, as_user, world):
 # -- only organisation admins (and site admins) edit a profile --------------------------------
 
 
-@pytest.mark.parametrize("method", ["get", "post"])
 @pytest.mark.parametrize("kind", ["anonymous", "member", "other_body", "supplier"])
-def test_only_the_organisations_admins_edit_its_profile(as_user, make, world, kind, method):
+def test_only_the_organisations_admins_edit_its_profile(as_user, make, world, kind):
     client = as_user(user_of_kind(make, kind, world))
     before = state(Organisation, world.body.id)
+    url = world.url("/organisations/{body}/edit")
 
-    response = send(client, method, world.url("/organisations/{body}/edit"), {"name": "Kapret kommune"})
+    failures = check_all(client, [("get", url, None), ("post", url, {"name": "Kapret kommune"})],
+                         expected_for(kind, 403))
 
-    assert_denied(response, LOGIN if kind == "anonymous" else 403)
+    assert failures == []
     assert state(Organisation, world.body.id) == before
 
 
 @pytest.mark.parametrize("who", ["org_admin", "site_admin"])
 def test_the_org_admin_and_site_admins_edit_a_profile(as_user, make, world, who):
-    user = world.admin if who == "org_admin" else make.user(site_admin=True)
-    client = as_user(user)
+    client = as_user(world.admin if who == "org_admin" else make.user(site_admin=True))
 
     assert client.get(world.url("/organisations/{body}/edit")).status_code == 200
     response = client.post(world.url("/organisations/{body}/edit"),
@@ -615,12 +671,12 @@ def test_only_site_admins_see_and_verify_pending_bodies(as_user, make, world, ki
     if kind == "body_admin":
         user = world.admin
     elif kind == "own_admin":
-        user = make.user(pending)  # the admin of the unverified body itself
+        user = make.user(pending)  # the unverified body's own admin cannot verify it either
     else:
         user = user_of_kind(make, kind, world)
     client = as_user(user)
     before = state(Organisation, pending.id)
-    expected = LOGIN if kind == "anonymous" else 403
+    expected = expected_for(kind, 403)
 
     listing = client.get("/admin/organisations")
     verify = client.post(f"/admin/organisations/{pending.id}/verify")

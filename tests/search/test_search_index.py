@@ -320,7 +320,7 @@ def test_threads_can_search_while_another_writes(ram_index, need):
         try:
             for _ in range(20):
                 assert ram_index.search(SearchQuery(text="sensor")).total >= 29
-        except Exception as exc:  # noqa: BLE001 - collected for the assertion below
+        except Exception as exc:  # collected: an assertion in a thread would not fail the test
             errors.append(exc)
 
     threads = [threading.Thread(target=read) for _ in range(4)]
@@ -332,3 +332,27 @@ def test_threads_can_search_while_another_writes(ram_index, need):
         thread.join()
     assert errors == []
     assert ram_index.search(SearchQuery(text="sensor")).total == 39
+
+
+def test_ram_indexes_written_at_once_keep_their_scratch_files_apart(need):
+    # Whoosh's RAM storage puts every RAM index's scratch files in one folder named after the index;
+    # two writers at once (threads here, other test processes in practice) deleted each other's files.
+    indexes = [open_index(None) for _ in range(3)]
+    errors = []
+
+    def write(index):
+        try:
+            for i in range(15):
+                index.apply([need(i, f"Sensor {i}", "tekst " * 200)], [])
+        except Exception as exc:  # collected: an exception in a thread would not fail the test
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write, args=(index,)) for index in indexes]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert [index.search(SearchQuery()).total for index in indexes] == [15, 15, 15]
+    for index in indexes:
+        index.close()

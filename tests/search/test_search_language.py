@@ -23,3 +23,9 @@ def test_detects_the_written_language(text, language):
 @pytest.mark.parametrize("text", ["", "   ", "123 456", "Omsorgsboliger", "Sensor IoT 5G"])
 def test_empty_or_ambiguous_text_is_bokmal(text):
     assert detect_language(text) == "nb"
+
+
+def test_a_caller_can_tell_no_sign_from_bokmal():
+    assert detect_language("Sensor IoT 5G", default="") == ""
+    assert detect_language("Sensorer i omsorgsboliger, også for eldre", default="") == "nb"
+    assert detect_language("the needs", default="") == "en"
