@@ -38,6 +38,8 @@ def register_config(app: Flask, overrides: dict | None) -> None:
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     logging.basicConfig(level=app.config.get("LOG_LEVEL", "INFO"))
+    # Alembic's per-plugin start-up lines say nothing an operator needs.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
 def _instance_secret(instance_path: str) -> str:

@@ -84,12 +84,14 @@ def _ensure_demo_logins() -> None:
 
 
 def _print_demo_logins() -> None:
-    click.echo("Demo logins (password for all: %s):" % DEMO_PASSWORD)
+    click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
     for email, _name, kind in DEMO_LOGINS:
         user = db.session.scalar(sa.select(User).where(User.email == email))
         if user is None:
             continue
-        what = "site administrator" if kind is None else f"{user.organisation.name if user.organisation else ''}"
+        what = (
+            "site administrator" if kind is None else f"{user.organisation.name if user.organisation else ''}"
+        )
         click.echo(f"  {email:<24} {what}")
 
 
@@ -150,7 +152,11 @@ def index_verify_command() -> None:
     report = indexing.verify(_index())
     pending = indexing.pending_count()
     click.echo(f"Checked {report.checked} records; {pending} index event(s) pending.")
-    for label, keys in (("missing", report.missing), ("stale", report.stale), ("not in database", report.extra)):
+    for label, keys in (
+        ("missing", report.missing),
+        ("stale", report.stale),
+        ("not in database", report.extra),
+    ):
         for kind, record_id in keys:
             click.echo(f"  {label}: {kind} {record_id}")
     if report.clean:

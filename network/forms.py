@@ -51,7 +51,10 @@ class LoginForm(FlaskForm):
 class RegisterForm(FlaskForm):
     kind = RadioField(
         _l("I represent"),
-        choices=[SelectChoice("public_body", _l("A public body")), SelectChoice("supplier", _l("A supplier"))],
+        choices=[
+            SelectChoice("public_body", _l("A public body")),
+            SelectChoice("supplier", _l("A supplier")),
+        ],
         validators=[DataRequired()],
     )
     org_name = StringField(_l("Organisation name"), validators=[DataRequired(), Length(max=200)])
@@ -81,7 +84,8 @@ class RegisterForm(FlaskForm):
 class AcceptInvitationForm(FlaskForm):
     name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=200)])
     password = PasswordField(
-        _l("Password"), description=_l("At least 10 characters."),
+        _l("Password"),
+        description=_l("At least 10 characters."),
         validators=[DataRequired(), Length(min=PASSWORD_MIN, max=200)],
     )
     password2 = PasswordField(
@@ -97,7 +101,8 @@ class InviteForm(FlaskForm):
 class OrganisationForm(FlaskForm):
     name = StringField(_l("Organisation name"), validators=[DataRequired(), Length(max=200)])
     org_number = StringField(
-        _l("Organisation number"), validators=[Optional(), Regexp(r"^[\d\s]{9,11}$", message=_l("Nine digits."))]
+        _l("Organisation number"),
+        validators=[Optional(), Regexp(r"^[\d\s]{9,11}$", message=_l("Nine digits."))],
     )
     sector = SelectField(_l("Sector"), choices=_choices(labels.SECTORS), validators=[Optional()])
     kommune = SelectField(_l("Kommune"), choices=[], validate_choice=False, validators=[Optional()])
@@ -119,11 +124,13 @@ class NeedForm(FlaskForm):
         validators=[DataRequired(), Length(max=20000)],
     )
     affected = TextAreaField(
-        _l("Who is affected"), description=_l("Residents, patients, staff, …"),
+        _l("Who is affected"),
+        description=_l("Residents, patients, staff, …"),
         validators=[Optional(), Length(max=10000)],
     )
     outcome = TextAreaField(
-        _l("Desired outcome"), description=_l("What would be better if the need were met? How would you measure it?"),
+        _l("Desired outcome"),
+        description=_l("What would be better if the need were met? How would you measure it?"),
         validators=[Optional(), Length(max=10000)],
     )
     domain = SelectField(_l("Domain"), choices=_choices(labels.DOMAINS), default="other")
@@ -133,7 +140,9 @@ class NeedForm(FlaskForm):
     )
     kommuner = SelectMultipleField(_l("Kommuner concerned"), choices=[], validate_choice=False)
     fylker = SelectMultipleField(_l("Fylker concerned"), choices=[], validate_choice=False)
-    route = SelectField(_l("Intended procurement route"), choices=_choices(labels.ROUTES), default="undecided")
+    route = SelectField(
+        _l("Intended procurement route"), choices=_choices(labels.ROUTES), default="undecided"
+    )
     budget_min = IntegerField(
         _l("Budget from (NOK)"), validators=[Optional(), NumberRange(min=0, max=10**13)]
     )
@@ -149,7 +158,8 @@ class StageForm(FlaskForm):
 class CapabilityForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
     description = TextAreaField(
-        _l("Description"), description=_l("What you can deliver, for whom, and what it achieves."),
+        _l("Description"),
+        description=_l("What you can deliver, for whom, and what it achieves."),
         validators=[DataRequired(), Length(max=20000)],
     )
     domains = SelectMultipleField(_l("Domains"), choices=_choices(labels.DOMAINS))
@@ -158,7 +168,8 @@ class CapabilityForm(FlaskForm):
     fylker = SelectMultipleField(_l("Fylker served"), choices=[], validate_choice=False)
     maturity = SelectField(_l("Maturity"), choices=_choices(labels.MATURITY), default="in_use")
     references = TextAreaField(
-        _l("References"), description=_l("Customers or projects where this is in use."),
+        _l("References"),
+        description=_l("Customers or projects where this is in use."),
         validators=[Optional(), Length(max=5000)],
     )
 

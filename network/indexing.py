@@ -279,7 +279,10 @@ def apply_pending(index: SearchIndex, batch: int = 500) -> int:
         try:
             state = _claim_state()
             events = db.session.scalars(
-                sa.select(IndexEvent).where(IndexEvent.id > state.last_event_id).order_by(IndexEvent.id).limit(batch)
+                sa.select(IndexEvent)
+                .where(IndexEvent.id > state.last_event_id)
+                .order_by(IndexEvent.id)
+                .limit(batch)
             ).all()
             if not events:
                 db.session.commit()

@@ -41,7 +41,10 @@ def needs_page(stage: str | None, domain: str | None, page: int, per_page: int):
     if domain:
         query = query.where(Need.domain == domain)
     return db.paginate(
-        query.order_by(Need.published_at.desc(), Need.id.desc()), page=page, per_page=per_page, error_out=False
+        query.order_by(Need.published_at.desc(), Need.id.desc()),
+        page=page,
+        per_page=per_page,
+        error_out=False,
     )
 
 
@@ -56,7 +59,9 @@ def response_counts(need_ids: list[int]) -> dict[int, int]:
     if not need_ids:
         return {}
     rows = db.session.execute(
-        sa.select(Response.need_id, sa.func.count()).where(Response.need_id.in_(need_ids)).group_by(Response.need_id)
+        sa.select(Response.need_id, sa.func.count())
+        .where(Response.need_id.in_(need_ids))
+        .group_by(Response.need_id)
     )
     return dict(rows.all())
 

@@ -54,8 +54,14 @@ class Make:
         user.set_password(PASSWORD)
         return self._save(user)
 
-    def need(self, organisation=None, stage=Stage.OPEN, title="Digital tilsynsløsning for hjemmetjenesten",
-             description="Hjemmetjenesten trenger bedre oversikt over brukere som bor alene.", **kw):
+    def need(
+        self,
+        organisation=None,
+        stage=Stage.OPEN,
+        title="Digital tilsynsløsning for hjemmetjenesten",
+        description="Hjemmetjenesten trenger bedre oversikt over brukere som bor alene.",
+        **kw,
+    ):
         organisation = organisation or self.public_body()
         kw.setdefault("domain", "health")
         kw.setdefault("cpv", ["48000000"])
@@ -70,8 +76,13 @@ class Make:
         )
         return self._save(need)
 
-    def capability(self, organisation=None, title="Trygghetsalarm og digitalt tilsyn",
-                   description="Sensorer og varsling for hjemmeboende.", **kw):
+    def capability(
+        self,
+        organisation=None,
+        title="Trygghetsalarm og digitalt tilsyn",
+        description="Sensorer og varsling for hjemmeboende.",
+        **kw,
+    ):
         organisation = organisation or self.supplier()
         kw.setdefault("domains", ["health"])
         kw.setdefault("cpv", ["48000000"])

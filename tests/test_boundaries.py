@@ -34,7 +34,9 @@ def _offenders(folder: str, banned: tuple[str, ...]) -> list[str]:
 
 def test_search_package_knows_nothing_of_the_site():
     assert _files("search"), "search/ has no modules"
-    assert _offenders("search", ("network", "flask", "flask_sqlalchemy", "sqlalchemy", "wtforms", "app")) == []
+    assert (
+        _offenders("search", ("network", "flask", "flask_sqlalchemy", "sqlalchemy", "wtforms", "app")) == []
+    )
 
 
 def test_only_search_imports_whoosh():

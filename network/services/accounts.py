@@ -74,7 +74,9 @@ def check_organisation(draft: OrganisationDraft) -> dict:
         raise ValidationError(_("Country must be a two-letter code such as NO."), field="country")
     org_number = clean_org_number(draft.org_number) if country == "NO" else None
     if country != "NO" and draft.org_number:
-        raise ValidationError(_("A foreign organisation gives its own id, not a Norwegian number."), "org_number")
+        raise ValidationError(
+            _("A foreign organisation gives its own id, not a Norwegian number."), "org_number"
+        )
     sector = None
     kommune = (draft.kommune or "").strip() or None
     if kind == OrgKind.PUBLIC_BODY:
@@ -121,7 +123,9 @@ def register(draft: RegistrationDraft, index) -> User:
         raise ConflictError(_("An account with that e-mail address already exists. Log in instead."))
     check_password_rules(draft.password)
     if values["org_number"]:
-        existing = db.session.scalar(sa.select(Organisation).where(Organisation.org_number == values["org_number"]))
+        existing = db.session.scalar(
+            sa.select(Organisation).where(Organisation.org_number == values["org_number"])
+        )
         if existing is not None:
             raise ConflictError(
                 _("%(name)s is already registered. Ask its administrator to invite you.", name=existing.name)

@@ -87,7 +87,9 @@ def suppliers_for_need(need: Need, index: SearchIndex, limit: int = 10) -> list[
 def _need_matches(hits: Sequence[Hit]) -> list[NeedMatch]:
     needs = {n.id: n for n in load_in_order(Need, [h.id for h in hits])}
     return [
-        NeedMatch(need=needs[h.id], score=round(h.score, 4), reasons=list(h.reasons)) for h in hits if h.id in needs
+        NeedMatch(need=needs[h.id], score=round(h.score, 4), reasons=list(h.reasons))
+        for h in hits
+        if h.id in needs
     ]
 
 
@@ -99,8 +101,15 @@ def peers_for_need(need: Need, index: SearchIndex, limit: int = 10) -> list[Need
     return _need_matches(hits)
 
 
-def similar_needs(draft_text: str, cpv: Sequence[str], domain: str, own_org_id: int | None,
-                  index: SearchIndex, exclude_id: int | None = None, limit: int = 5) -> list[NeedMatch]:
+def similar_needs(
+    draft_text: str,
+    cpv: Sequence[str],
+    domain: str,
+    own_org_id: int | None,
+    index: SearchIndex,
+    exclude_id: int | None = None,
+    limit: int = 5,
+) -> list[NeedMatch]:
     """Published needs like the one being written, to join instead of duplicating."""
     if not draft_text.strip() and not cpv:
         return []

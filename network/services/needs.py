@@ -147,7 +147,10 @@ def publish_need(actor: User, need: Need, index) -> Need:
     _require_edit(actor, need)
     if not need.organisation.verified:
         raise NotAllowedError(
-            _("Your organisation is not verified yet. You can keep drafts until an administrator verifies it.")
+            _(
+                "Your organisation is not verified yet. "
+                "You can keep drafts until an administrator verifies it."
+            )
         )
     if need.stage != Stage.DRAFT:
         raise ValidationError(_("Only a draft can be published."))

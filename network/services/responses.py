@@ -33,7 +33,9 @@ def own_response(user: User | None, need: Need) -> Response | None:
     if user is None or not user.is_authenticated or user.organisation_id is None:
         return None
     return db.session.scalar(
-        sa.select(Response).where(Response.need_id == need.id, Response.organisation_id == user.organisation_id)
+        sa.select(Response).where(
+            Response.need_id == need.id, Response.organisation_id == user.organisation_id
+        )
     )
 
 
@@ -50,7 +52,9 @@ def submit_response(actor: User, need: Need, draft: ResponseDraft) -> Response:
         raise ValidationError(_("The link must start with https:// or http://."), field="link")
     if own_response(actor, need) is not None:
         raise ConflictError(_("Your organisation has already responded to this need."))
-    response = Response(need=need, organisation_id=actor.organisation_id, user=actor, message=message, link=link)
+    response = Response(
+        need=need, organisation_id=actor.organisation_id, user=actor, message=message, link=link
+    )
     db.session.add(response)
     commit(None)
     return response
@@ -59,7 +63,9 @@ def submit_response(actor: User, need: Need, draft: ResponseDraft) -> Response:
 def responses_for_need(actor: User, need: Need) -> list[Response]:
     if not actor.belongs_to(need.organisation_id):
         raise NotAllowedError(_("Only the need's own organisation sees its responses."))
-    return list(db.session.scalars(sa.select(Response).where(Response.need_id == need.id).order_by(Response.id)))
+    return list(
+        db.session.scalars(sa.select(Response).where(Response.need_id == need.id).order_by(Response.id))
+    )
 
 
 def set_status(actor: User, response_id: int, status: str) -> Response:

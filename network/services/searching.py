@@ -41,6 +41,9 @@ def search(index: SearchIndex, query: SearchQuery) -> SearchPage:
     for kind, model in _MODELS.items():
         ids = [h.id for h in result.hits if h.kind == kind]
         records.update({(kind, row.id): row for row in load_in_order(model, ids)})
-    items = [SearchItem(hit=h, record=records[(h.kind, h.id)]) for h in result.hits if (h.kind, h.id) in records]
-    return SearchPage(items=items, total=result.total, page=result.page, per_page=result.per_page,
-                      facets=result.facets)
+    items = [
+        SearchItem(hit=h, record=records[(h.kind, h.id)]) for h in result.hits if (h.kind, h.id) in records
+    ]
+    return SearchPage(
+        items=items, total=result.total, page=result.page, per_page=result.per_page, facets=result.facets
+    )

@@ -58,8 +58,12 @@ def _choices_arg(name: str, allowed: tuple[str, ...]) -> tuple[str, ...]:
     for value in values:
         if value not in allowed:
             raise ValidationError(
-                _("Unknown %(name)s %(value)r; use one of: %(allowed)s.",
-                  name=name, value=value, allowed=", ".join(allowed)),
+                _(
+                    "Unknown %(name)s %(value)r; use one of: %(allowed)s.",
+                    name=name,
+                    value=value,
+                    allowed=", ".join(allowed),
+                ),
                 field=name,
             )
     return tuple(values)
@@ -82,8 +86,11 @@ def cpv_prefix(raw: str) -> str:
     match = _CPV_PARAM.fullmatch(raw.replace(" ", ""))
     if match is None:
         raise ValidationError(
-            _("Malformed CPV code %(value)r; use 8 digits (72000000 or 72000000-6) or a prefix of 2 to 7 "
-              "digits.", value=raw),
+            _(
+                "Malformed CPV code %(value)r; use 8 digits (72000000 or 72000000-6) or a prefix of 2 to 7 "
+                "digits.",
+                value=raw,
+            ),
             field="cpv",
         )
     code, prefix = match.groups()
@@ -201,8 +208,9 @@ def cpv_suggest():
     text = request.args.get("text", "").strip()
     limit = _limit(10)
     if not text:
-        raise ValidationError(_("Give the text to suggest CPV codes for in the text parameter."),
-                              field="text")
+        raise ValidationError(
+            _("Give the text to suggest CPV codes for in the text parameter."), field="text"
+        )
     suggestions = matching.suggest_cpv(text, limit=limit)
     return jsonify({"items": [serializers.cpv_suggestion_dict(code, value) for code, value in suggestions]})
 

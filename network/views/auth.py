@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import login_required, login_user, logout_user
 
 from network.errors import ConflictError, ValidationError
 from network.forms import AcceptInvitationForm, LoginForm, RegisterForm
@@ -47,11 +47,18 @@ def register():
         else:
             login_user(user)
             if user.organisation.is_public_body:
-                flash(_("Welcome! Your organisation is registered. You can write needs as drafts now; "
-                        "an administrator will verify your organisation before you can publish."), "success")
+                flash(
+                    _(
+                        "Welcome! Your organisation is registered. You can write needs as drafts now; "
+                        "an administrator will verify your organisation before you can publish."
+                    ),
+                    "success",
+                )
             else:
-                flash(_("Welcome! Describe what your company can do, and we will show you needs that fit."),
-                      "success")
+                flash(
+                    _("Welcome! Describe what your company can do, and we will show you needs that fit."),
+                    "success",
+                )
             return redirect(url_for("main.dashboard"))
     return render_template("auth/register.html", form=form), form_status()
 

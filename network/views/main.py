@@ -37,7 +37,9 @@ def dashboard():
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login", next=request.path))
     if current_user.organisation is None:
-        return redirect(url_for("admin.organisations") if current_user.is_site_admin else url_for("main.index"))
+        return redirect(
+            url_for("admin.organisations") if current_user.is_site_admin else url_for("main.index")
+        )
     if current_user.organisation.is_supplier:
         return redirect(url_for("organisations.for_you"))
     return redirect(url_for("needs.mine"))

@@ -126,8 +126,12 @@ def similar():
     domain = request.args.get("domain", "")
     try:
         matches = matching.similar_needs(
-            text, cpv, domain if domain in {d.value for d in Domain} else "",
-            current_user.organisation_id, get_index(), exclude_id=id_arg("exclude"),
+            text,
+            cpv,
+            domain if domain in {d.value for d in Domain} else "",
+            current_user.organisation_id,
+            get_index(),
+            exclude_id=id_arg("exclude"),
         )
     except IndexUnavailableError:
         return render_template("needs/_similar.html", matches=[], unavailable=True)
@@ -203,7 +207,9 @@ def stage(need_id: int):
         flash(_("Choose a stage."), "error")
         return redirect(url_for("needs.detail", need_id=need.id))
     try:
-        needs_service.move_stage(current_user, need, form.stage.data, get_index(), doffin_ref=form.doffin_ref.data)
+        needs_service.move_stage(
+            current_user, need, form.stage.data, get_index(), doffin_ref=form.doffin_ref.data
+        )
     except (ValidationError, NotAllowedError) as exc:
         flash(str(exc), "error")
     else:

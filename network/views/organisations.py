@@ -91,7 +91,11 @@ def members():
                 return redirect(url_for("organisations.members"))
     invitations = accounts.pending_invitations(current_user) if current_user.is_org_admin else []
     return render_template(
-        "organisations/members.html", org=org, members=queries.members(org.id), form=form, invitations=invitations
+        "organisations/members.html",
+        org=org,
+        members=queries.members(org.id),
+        form=form,
+        invitations=invitations,
     ), form_status()
 
 
@@ -107,6 +111,9 @@ def for_you():
     except IndexUnavailableError:
         matches, unavailable = [], True
     return render_template(
-        "organisations/for_you.html", org=org, matches=matches, matching_unavailable=unavailable,
+        "organisations/for_you.html",
+        org=org,
+        matches=matches,
+        matching_unavailable=unavailable,
         responses=responses_service.responses_of_supplier(current_user),
     )

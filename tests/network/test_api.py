@@ -10,17 +10,61 @@ from network.models import Stage
 from network.views.api import cpv_prefix
 
 NEED_FIELDS = {
-    "id", "key", "url", "title", "description", "affected", "outcome", "domain", "cpv", "kommuner", "fylker",
-    "route", "stage", "budget_min", "budget_max", "deadline", "doffin_ref", "language", "published_at",
-    "updated_at", "organisation",
+    "id",
+    "key",
+    "url",
+    "title",
+    "description",
+    "affected",
+    "outcome",
+    "domain",
+    "cpv",
+    "kommuner",
+    "fylker",
+    "route",
+    "stage",
+    "budget_min",
+    "budget_max",
+    "deadline",
+    "doffin_ref",
+    "language",
+    "published_at",
+    "updated_at",
+    "organisation",
 }
 CAPABILITY_FIELDS = {
-    "id", "key", "url", "title", "description", "domains", "cpv", "fylker", "nationwide", "maturity",
-    "references", "language", "updated_at", "organisation",
+    "id",
+    "key",
+    "url",
+    "title",
+    "description",
+    "domains",
+    "cpv",
+    "fylker",
+    "nationwide",
+    "maturity",
+    "references",
+    "language",
+    "updated_at",
+    "organisation",
 }
 ORGANISATION_FIELDS = {
-    "id", "key", "url", "name", "kind", "org_number", "country", "sector", "kommune", "fylke", "website",
-    "description", "is_sme", "is_startup", "verified", "example",
+    "id",
+    "key",
+    "url",
+    "name",
+    "kind",
+    "org_number",
+    "country",
+    "sector",
+    "kommune",
+    "fylke",
+    "website",
+    "description",
+    "is_sme",
+    "is_startup",
+    "verified",
+    "example",
 }
 REASON_FIELDS = {"kind", "detail", "values", "text"}
 
@@ -165,8 +209,12 @@ def test_needs_filter_by_cpv_prefix(client, make):
 
 def test_needs_text_query(client, make):
     alarm = make.need(title="Trygghetsalarm for hjemmeboende eldre", description="Varsling ved fall.")
-    make.need(title="Elektriske busser i bytrafikken", description="Utslippsfri kollektivtransport.",
-              domain="climate", cpv=["34144910"])
+    make.need(
+        title="Elektriske busser i bytrafikken",
+        description="Utslippsfri kollektivtransport.",
+        domain="climate",
+        cpv=["34144910"],
+    )
 
     assert ids(get_json(client, "/api/needs?q=trygghetsalarm")) == [alarm.id]
 
@@ -351,8 +399,9 @@ def test_needs_for_you_without_capabilities_is_empty(client, make):
 
 
 def test_organisation_detail(client, make):
-    supplier = make.supplier(name="Acme AS", key="acme", org_number="923609016", is_sme=True,
-                             website="https://acme.example")
+    supplier = make.supplier(
+        name="Acme AS", key="acme", org_number="923609016", is_sme=True, website="https://acme.example"
+    )
 
     item = get_json(client, f"/api/organisations/{supplier.id}")
 
@@ -371,7 +420,10 @@ def test_public_body_detail(client, make):
     body = make.public_body(name="Bergen kommune", kommune="4601")
     item = get_json(client, f"/api/organisations/{body.id}")
     assert (item["kind"], item["sector"], item["kommune"], item["fylke"]) == (
-        "public_body", "municipality", "4601", "46"
+        "public_body",
+        "municipality",
+        "4601",
+        "46",
     )
 
 
@@ -382,8 +434,12 @@ def test_missing_organisation_is_a_json_404(client, app):
 def test_capabilities_list_and_detail(client, make):
     supplier = make.supplier(key="sensor-as")
     cap = make.capability(organisation=supplier, key="c-1", nationwide=True, maturity="pilot")
-    make.capability(domains=["climate"], title="Solcelleanlegg på kommunale bygg",
-                    description="Energiproduksjon på tak.", cpv=["09331200"])
+    make.capability(
+        domains=["climate"],
+        title="Solcelleanlegg på kommunale bygg",
+        description="Energiproduksjon på tak.",
+        cpv=["09331200"],
+    )
 
     payload = get_json(client, "/api/capabilities?domain=health")
     assert payload["total"] == 1

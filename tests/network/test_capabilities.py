@@ -51,17 +51,34 @@ def test_invalid_values_name_their_field(app, make, index):
 
 
 def test_an_edited_or_removed_capability_leaves_and_enters_the_lists(app, make, index):
-    need = make.need(title="Fallsensor for hjemmeboende eldre", description="Varsling ved fall.",
-                     cpv=["33000000"], domain="health")
+    need = make.need(
+        title="Fallsensor for hjemmeboende eldre",
+        description="Varsling ved fall.",
+        cpv=["33000000"],
+        domain="health",
+    )
     supplier = make.supplier()
     user = make.user(supplier)
     cap = capabilities.create_capability(
-        user, _draft(title="Parkeringsapp", description="Betaling for parkering.", domains=("digital",),
-                     cpv=("72000000",), fylker=("46",)), index)
+        user,
+        _draft(
+            title="Parkeringsapp",
+            description="Betaling for parkering.",
+            domains=("digital",),
+            cpv=("72000000",),
+            fylker=("46",),
+        ),
+        index,
+    )
     assert supplier.id not in [m.organisation.id for m in matching.suppliers_for_need(need, index)]
     capabilities.update_capability(
-        user, cap, _draft(title="Fallsensor og trygghetsalarm", description="Varsling ved fall hjemme.",
-                          cpv=("33000000",)), index)
+        user,
+        cap,
+        _draft(
+            title="Fallsensor og trygghetsalarm", description="Varsling ved fall hjemme.", cpv=("33000000",)
+        ),
+        index,
+    )
     assert supplier.id in [m.organisation.id for m in matching.suppliers_for_need(need, index)]
     capabilities.delete_capability(user, cap, index)
     assert supplier.id not in [m.organisation.id for m in matching.suppliers_for_need(need, index)]

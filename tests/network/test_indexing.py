@@ -28,14 +28,23 @@ def test_a_change_writes_an_index_event_in_the_same_transaction(app, make):
     need.title = "Lading av kommunale elbiler"
     db.session.commit()
     events = db.session.scalars(sa.select(IndexEvent).where(IndexEvent.id > 0).order_by(IndexEvent.id)).all()
-    assert events[-1].kind == "need" and events[-1].record_id == need.id
+    assert events[-1].kind == "need"
+    assert events[-1].record_id == need.id
 
 
 def test_a_crash_between_commit_and_indexing_loses_nothing(app, make, index):
     body = make.public_body()
     # The web process "crashes" after the commit: nothing applies the events.
-    need = Need(organisation=body, title="Digital hjemmeoppfølging", description="Pasienter med KOLS",
-                stage=Stage.OPEN, domain="health", cpv=[], kommuner=[], fylker=[])
+    need = Need(
+        organisation=body,
+        title="Digital hjemmeoppfølging",
+        description="Pasienter med KOLS",
+        stage=Stage.OPEN,
+        domain="health",
+        cpv=[],
+        kommuner=[],
+        fylker=[],
+    )
     db.session.add(need)
     db.session.commit()
     assert ("need", need.id) not in _ids(index, "hjemmeoppfølging")

@@ -7,16 +7,38 @@ from network.services import matching
 
 
 def test_suppliers_are_ranked_with_reasons_and_grouped(app, make, index):
-    need = make.need(title="Digital hjemmeoppfølging av kronisk syke", description="Pasienter med KOLS.",
-                     cpv=["33120000"], domain="health")
+    need = make.need(
+        title="Digital hjemmeoppfølging av kronisk syke",
+        description="Pasienter med KOLS.",
+        cpv=["33120000"],
+        domain="health",
+    )
     close = make.supplier(name="Nær AS")
-    make.capability(close, title="Hjemmeoppfølging av kronisk syke", description="Digital oppfølging, KOLS.",
-                    cpv=["33120000"], domains=["health"], fylker=["03"])
-    make.capability(close, title="Medisinsk avstandsoppfølging", description="KOLS-pasienter hjemme.",
-                    cpv=["33100000"], domains=["health"], fylker=["03"])
+    make.capability(
+        close,
+        title="Hjemmeoppfølging av kronisk syke",
+        description="Digital oppfølging, KOLS.",
+        cpv=["33120000"],
+        domains=["health"],
+        fylker=["03"],
+    )
+    make.capability(
+        close,
+        title="Medisinsk avstandsoppfølging",
+        description="KOLS-pasienter hjemme.",
+        cpv=["33100000"],
+        domains=["health"],
+        fylker=["03"],
+    )
     far = make.supplier(name="Fjern AS")
-    make.capability(far, title="Kronisk syke får app", description="Noe helt annet.", cpv=["72000000"],
-                    domains=["digital"], fylker=["18"])
+    make.capability(
+        far,
+        title="Kronisk syke får app",
+        description="Noe helt annet.",
+        cpv=["72000000"],
+        domains=["digital"],
+        fylker=["18"],
+    )
     results = matching.suppliers_for_need(need, index)
     assert [m.organisation.name for m in results][0] == "Nær AS"
     top = results[0]
@@ -38,8 +60,13 @@ def test_peers_exclude_the_bodys_own_needs_and_drafts(app, make, index):
 
 def test_needs_for_a_supplier_are_open_needs_only(app, make, index):
     supplier = make.supplier()
-    make.capability(supplier, title="Solcelleanlegg på skoler", description="Solenergi.", cpv=["09331000"],
-                    domains=["climate"])
+    make.capability(
+        supplier,
+        title="Solcelleanlegg på skoler",
+        description="Solenergi.",
+        cpv=["09331000"],
+        domains=["climate"],
+    )
     open_need = make.need(title="Solceller på kommunale bygg", cpv=["09331000"], domain="climate")
     make.need(title="Solceller på sykehjem", cpv=["09331000"], domain="climate", stage=Stage.AWARDED)
     assert [m.need.id for m in matching.needs_for_supplier(supplier, index)] == [open_need.id]
@@ -48,7 +75,9 @@ def test_needs_for_a_supplier_are_open_needs_only(app, make, index):
 def test_similar_needs_while_writing(app, make, index):
     published = make.need(title="Elektrisk ferge og ladeanlegg", cpv=["34512000"], domain="climate")
     own_body = make.public_body()
-    found = matching.similar_needs("Vi trenger ladeanlegg for elektrisk ferge", [], "climate", own_body.id, index)
+    found = matching.similar_needs(
+        "Vi trenger ladeanlegg for elektrisk ferge", [], "climate", own_body.id, index
+    )
     assert [m.need.id for m in found] == [published.id]
     assert matching.similar_needs("", [], "", own_body.id, index) == []
 

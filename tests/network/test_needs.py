@@ -32,7 +32,12 @@ def test_drafts_are_visible_to_their_organisation_only(app, make, index):
     own = make.user(body, role=Role.MEMBER)
     need = needs.create_need(own, _draft(), index)
     assert needs.get_visible(own, need.id) is need
-    for outsider in (make.user(make.public_body()), make.user(make.supplier()), make.user(site_admin=True), None):
+    for outsider in (
+        make.user(make.public_body()),
+        make.user(make.supplier()),
+        make.user(site_admin=True),
+        None,
+    ):
         with pytest.raises(NotFoundError):
             needs.get_visible(outsider, need.id)
 

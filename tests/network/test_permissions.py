@@ -27,10 +27,18 @@ from tests.factories import PASSWORD
 LOGIN = "login"  # expected answer of a login-required route to an anonymous visitor: 302 to /login
 
 
-NEED_FORM = {"title": "Endret tittel", "description": "Endret beskrivelse", "domain": "health",
-             "route": "undecided"}
-CAPABILITY_FORM = {"title": "Endret evne", "description": "Endret beskrivelse", "domains": ["health"],
-                   "maturity": "pilot"}
+NEED_FORM = {
+    "title": "Endret tittel",
+    "description": "Endret beskrivelse",
+    "domain": "health",
+    "route": "undecided",
+}
+CAPABILITY_FORM = {
+    "title": "Endret evne",
+    "description": "Endret beskrivelse",
+    "domains": ["health"],
+    "maturity": "pilot",
+}
 RESPONSE_MESSAGE = "Vi har levert trygghetsteknologi til tolv kommuner og vil gjerne i dialog."
 
 
@@ -112,8 +120,12 @@ class World:
 
     def url(self, template: str) -> str:
         return template.format(
-            draft=self.draft.id, need=self.need.id, cap=self.cap.id, body=self.body.id,
-            supplier=self.supplier.id, response=self.response.id,
+            draft=self.draft.id,
+            need=self.need.id,
+            cap=self.cap.id,
+            body=self.body.id,
+            supplier=self.supplier.id,
+            response=self.response.id,
         )
 
 
@@ -197,19 +209,40 @@ LOGIN_REQUIRED = [
 
 # Routes anyone may open (what they show is checked by the rules below and in test_views.py).
 PUBLIC_ENDPOINTS = {
-    "static", "main.index", "main.set_language", "main.about", "auth.register", "auth.login",
-    "auth.accept_invitation", "needs.index", "needs.detail", "capabilities.detail", "organisations.index",
-    "organisations.detail", "search.index",
+    "static",
+    "main.index",
+    "main.set_language",
+    "main.about",
+    "auth.register",
+    "auth.login",
+    "auth.accept_invitation",
+    "needs.index",
+    "needs.detail",
+    "capabilities.detail",
+    "organisations.index",
+    "organisations.detail",
+    "search.index",
 }
 
 # One form body that would pass every form above, so a refusal is never just a form error.
-ANY_FORM = {**NEED_FORM, "message": RESPONSE_MESSAGE, "status": "declined", "email": "x@example.no",
-            "stage": "cancelled", "name": "Kapret"}
+ANY_FORM = {
+    **NEED_FORM,
+    "message": RESPONSE_MESSAGE,
+    "status": "declined",
+    "email": "x@example.no",
+    "stage": "cancelled",
+    "name": "Kapret",
+}
 
 
 def test_anonymous_visitors_are_sent_to_the_login_and_change_nothing(client, world):
-    rows = [(Need, world.need.id), (Need, world.draft.id), (Response, world.response.id),
-            (Capability, world.cap.id), (Organisation, world.body.id)]
+    rows = [
+        (Need, world.need.id),
+        (Need, world.draft.id),
+        (Response, world.response.id),
+        (Capability, world.cap.id),
+        (Organisation, world.body.id),
+    ]
     before = [state(model, row_id) for model, row_id in rows]
     counts = [count(model) for model in (Need, Capability, Response, Invitation, User)]
 
@@ -236,8 +269,12 @@ def test_every_route_is_either_public_or_covered_by_the_login_test(app):
 
 
 def test_the_json_api_only_reads(app):
-    writes = {(rule.rule, method) for rule in app.url_map.iter_rules() if rule.endpoint.startswith("api.")
-              for method in rule.methods - {"GET", "HEAD", "OPTIONS"}}
+    writes = {
+        (rule.rule, method)
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint.startswith("api.")
+        for method in rule.methods - {"GET", "HEAD", "OPTIONS"}
+    }
     assert writes == set()
 
 
@@ -280,8 +317,14 @@ def lone_draft(make):
 @pytest.mark.parametrize("kind", ["anonymous", "supplier", "other_body", "site_admin"])
 def test_drafts_are_not_listed_anywhere_outsiders_look(as_user, make, lone_draft, kind):
     client = as_user(user_of_kind(make, kind))
-    urls = ["/", "/needs", f"/organisations/{lone_draft.organisation_id}", "/search?q=velferdsteknologi",
-            "/search", "/api/needs"]
+    urls = [
+        "/",
+        "/needs",
+        f"/organisations/{lone_draft.organisation_id}",
+        "/search?q=velferdsteknologi",
+        "/search",
+        "/api/needs",
+    ]
     if kind in ("supplier", "other_body"):
         urls.append("/dashboard")
     for url in urls:
@@ -294,8 +337,9 @@ def test_similar_needs_never_show_another_bodys_draft(as_user, make, lone_draft)
     client = as_user(user_of_kind(make, "other_body"))
     published = make.need(make.public_body(), title="Velferdsteknologi i hjemmetjenesten")
 
-    response = client.get("/needs/similar", query_string={"title": lone_draft.title, "cpv": "48000000",
-                                                          "domain": "health"})
+    response = client.get(
+        "/needs/similar", query_string={"title": lone_draft.title, "cpv": "48000000", "domain": "health"}
+    )
 
     page = response.get_data(as_text=True)
     assert response.status_code == 200
@@ -517,8 +561,10 @@ def test_only_suppliers_respond_to_a_need(as_user, make, world, kind):
 
 
 def test_a_need_that_is_not_open_takes_no_responses(as_user, make, world):
-    closed = [make.need(world.body, stage=stage)
-              for stage in (Stage.DIALOGUE_CLOSED, Stage.TENDERED, Stage.AWARDED, Stage.CANCELLED)]
+    closed = [
+        make.need(world.body, stage=stage)
+        for stage in (Stage.DIALOGUE_CLOSED, Stage.TENDERED, Stage.AWARDED, Stage.CANCELLED)
+    ]
     client = as_user(make.user(make.supplier()))
     requests = [("post", f"/needs/{n.id}/responses", {"message": RESPONSE_MESSAGE}) for n in closed]
 
@@ -643,8 +689,9 @@ def test_only_the_organisations_admins_edit_its_profile(as_user, make, world, ki
     before = state(Organisation, world.body.id)
     url = world.url("/organisations/{body}/edit")
 
-    failures = check_all(client, [("get", url, None), ("post", url, {"name": "Kapret kommune"})],
-                         expected_for(kind, 403))
+    failures = check_all(
+        client, [("get", url, None), ("post", url, {"name": "Kapret kommune"})], expected_for(kind, 403)
+    )
 
     assert failures == []
     assert state(Organisation, world.body.id) == before
@@ -655,8 +702,10 @@ def test_the_org_admin_and_site_admins_edit_a_profile(as_user, make, world, who)
     client = as_user(world.admin if who == "org_admin" else make.user(site_admin=True))
 
     assert client.get(world.url("/organisations/{body}/edit")).status_code == 200
-    response = client.post(world.url("/organisations/{body}/edit"),
-                           data={"name": "Nytt navn kommune", "sector": "municipality", "kommune": "0301"})
+    response = client.post(
+        world.url("/organisations/{body}/edit"),
+        data={"name": "Nytt navn kommune", "sector": "municipality", "kommune": "0301"},
+    )
 
     assert response.status_code == 302
     assert state(Organisation, world.body.id)["name"] == "Nytt navn kommune"

@@ -18,7 +18,9 @@ def _setup(make):
 
 def test_a_supplier_responds_once_and_the_body_sees_it(app, make):
     body, need, seller = _setup(make)
-    response = responses.submit_response(seller, need, responses.ResponseDraft("Vi kan hjelpe.", "https://x.no"))
+    response = responses.submit_response(
+        seller, need, responses.ResponseDraft("Vi kan hjelpe.", "https://x.no")
+    )
     assert response.status == ResponseStatus.SUBMITTED
     owner = make.user(body, role=Role.MEMBER)
     assert responses.responses_for_need(owner, need) == [response]
@@ -29,7 +31,12 @@ def test_a_supplier_responds_once_and_the_body_sees_it(app, make):
 def test_nobody_else_sees_the_responses(app, make):
     body, need, seller = _setup(make)
     responses.submit_response(seller, need, responses.ResponseDraft("Hemmelig tilbud"))
-    for outsider in (seller, make.user(make.supplier()), make.user(make.public_body()), make.user(site_admin=True)):
+    for outsider in (
+        seller,
+        make.user(make.supplier()),
+        make.user(make.public_body()),
+        make.user(site_admin=True),
+    ):
         with pytest.raises(NotAllowedError):
             responses.responses_for_need(outsider, need)
 

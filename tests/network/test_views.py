@@ -129,7 +129,7 @@ def test_home_page_shows_the_newest_open_needs_of_the_three_priority_domains(cli
         assert need.title not in page
     # Only the example organisation's need carries the example badge.
     assert page.count('class="badge example"') == 1
-    card = page[page.index(shown["health"].title):]
+    card = page[page.index(shown["health"].title) :]
     assert card.index('class="badge example"') < card.index("</article>")
 
 
@@ -222,7 +222,11 @@ def test_a_public_body_registers_and_lands_on_its_needs(client):
     assert "not verified yet" in page
     (org,) = rows(Organisation)
     assert (org.kind, org.verified, org.org_number, org.kommune) == (
-        OrgKind.PUBLIC_BODY, False, "974760673", "3201")
+        OrgKind.PUBLIC_BODY,
+        False,
+        "974760673",
+        "3201",
+    )
     (user,) = rows(User)
     assert (user.email, user.role, user.organisation_id) == ("ola@example.no", Role.ADMIN, org.id)
 
@@ -257,8 +261,9 @@ def test_an_invalid_org_number_is_shown_next_to_the_field_and_the_text_is_kept(c
 
 
 def test_form_errors_of_registration_are_next_to_their_fields(client):
-    response = client.post("/register", data=registration(org_name="", email="ikke-en-adresse",
-                                                           password2="noe-annet-helt"))
+    response = client.post(
+        "/register", data=registration(org_name="", email="ikke-en-adresse", password2="noe-annet-helt")
+    )
 
     page = text(response)
     assert response.status_code == 422
@@ -319,8 +324,12 @@ def test_login_returns_to_a_local_next_only(client, body_admin, target, expected
 
 @pytest.mark.parametrize(
     ("who", "expected"),
-    [("body", "/needs/mine"), ("supplier", "/organisations/for-you"), ("site_admin", "/admin/organisations"),
-     ("no_organisation", "/")],
+    [
+        ("body", "/needs/mine"),
+        ("supplier", "/organisations/for-you"),
+        ("site_admin", "/admin/organisations"),
+        ("no_organisation", "/"),
+    ],
 )
 def test_the_dashboard_sends_each_user_to_their_start_page(login, client, make, who, expected):
     user = {
@@ -339,8 +348,10 @@ def test_the_dashboard_sends_each_user_to_their_start_page(login, client, make, 
 
 def test_an_admin_invites_a_colleague_who_joins_with_the_link_once(app, login, client, body, body_admin):
     login(body_admin)
-    assert location(client.post("/organisations/members", data={"email": "Kari@Example.no"})) == \
-        "/organisations/members"
+    assert (
+        location(client.post("/organisations/members", data={"email": "Kari@Example.no"}))
+        == "/organisations/members"
+    )
     assert "kari@example.no" in text(client.get("/organisations/members"))  # pending, seen by the admin
 
     (mail,) = outbox_messages(Path(app.config["MAIL_OUTBOX_DIR"]))
@@ -351,9 +362,10 @@ def test_an_admin_invites_a_colleague_who_joins_with_the_link_once(app, login, c
     page = client.get(f"/invitations/{token}")
     assert page.status_code == 200
     assert "Eierkommune" in text(page)
-    response = client.post(f"/invitations/{token}",
-                           data={"name": "Kari Kollega", "password": "kari-sitt-passord",
-                                 "password2": "kari-sitt-passord"})
+    response = client.post(
+        f"/invitations/{token}",
+        data={"name": "Kari Kollega", "password": "kari-sitt-passord", "password2": "kari-sitt-passord"},
+    )
 
     assert location(response) == "/dashboard"
     assert client.get("/needs/mine").status_code == 200  # logged in, as a member of the body
@@ -361,8 +373,10 @@ def test_an_admin_invites_a_colleague_who_joins_with_the_link_once(app, login, c
     assert (kari.name, kari.organisation_id, kari.role) == ("Kari Kollega", body.id, Role.MEMBER)
     client.post("/logout")
     assert client.get(f"/invitations/{token}").status_code == 404
-    again = client.post(f"/invitations/{token}", data={"name": "Kari To", "password": "kari-sitt-passord",
-                                                        "password2": "kari-sitt-passord"})
+    again = client.post(
+        f"/invitations/{token}",
+        data={"name": "Kari To", "password": "kari-sitt-passord", "password2": "kari-sitt-passord"},
+    )
     assert again.status_code == 404
     assert count(User) == 2
 
@@ -373,8 +387,10 @@ def test_an_invitation_form_with_different_passwords_is_shown_again(app, login, 
     (mail,) = outbox_messages(Path(app.config["MAIL_OUTBOX_DIR"]))
     token = re.search(r"/invitations/([\w-]+)", mail.get_content()).group(1)
 
-    response = client.post(f"/invitations/{token}", data={"name": "Kari", "password": "kari-sitt-passord",
-                                                           "password2": "noe-helt-annet"})
+    response = client.post(
+        f"/invitations/{token}",
+        data={"name": "Kari", "password": "kari-sitt-passord", "password2": "noe-helt-annet"},
+    )
 
     assert response.status_code == 422
     assert field_error(text(response), "password2")
@@ -436,10 +452,19 @@ def test_the_needs_list_pages_newest_first(app, client, make, body):
 
 
 def need_form(**kw):
-    data = {"title": "Færre fallulykker blant eldre", "description": HEALTH_TEXT, "affected": "Hjemmeboende",
-            "outcome": "Halvparten så mange fall", "domain": "health", "cpv": "33000000, 48000000",
-            "kommuner": ["0301"], "route": "market_dialogue", "budget_min": "100000", "budget_max": "2000000",
-            "deadline": "2030-06-30"}
+    data = {
+        "title": "Færre fallulykker blant eldre",
+        "description": HEALTH_TEXT,
+        "affected": "Hjemmeboende",
+        "outcome": "Halvparten så mange fall",
+        "domain": "health",
+        "cpv": "33000000, 48000000",
+        "kommuner": ["0301"],
+        "route": "market_dialogue",
+        "budget_min": "100000",
+        "budget_max": "2000000",
+        "deadline": "2030-06-30",
+    }
     data.update(kw)
     return data
 
@@ -542,8 +567,13 @@ def test_the_owner_moves_a_need_through_its_stages(login, client, make, body, bo
 
 @pytest.mark.parametrize(
     ("start", "target"),
-    [(Stage.AWARDED, "open"), (Stage.OPEN, "awarded"), (Stage.OPEN, "draft"), (Stage.OPEN, "no-such-stage"),
-     (Stage.OPEN, "")],
+    [
+        (Stage.AWARDED, "open"),
+        (Stage.OPEN, "awarded"),
+        (Stage.OPEN, "draft"),
+        (Stage.OPEN, "no-such-stage"),
+        (Stage.OPEN, ""),
+    ],
 )
 def test_a_stage_the_need_cannot_move_to_is_refused(login, client, make, body, body_admin, start, target):
     need = make.need(body, stage=start)
@@ -578,8 +608,9 @@ def test_my_needs_lists_drafts_and_published_needs_with_counts(login, client, ma
     draft = make.need(body, stage=Stage.DRAFT, title="Mitt utkast")
     need = make.need(body, title="Mitt åpne behov")
     other = make.need(make.public_body(), title="Noen andres behov")
-    responses_service.submit_response(make.user(make.supplier()), need,
-                                      responses_service.ResponseDraft(message="Vi kan hjelpe."))
+    responses_service.submit_response(
+        make.user(make.supplier()), need, responses_service.ResponseDraft(message="Vi kan hjelpe.")
+    )
     login(body_admin)
 
     page = text(client.get("/needs/mine"))
@@ -594,31 +625,59 @@ def test_my_needs_lists_drafts_and_published_needs_with_counts(login, client, ma
 
 
 def test_a_published_needs_page_ranks_suppliers_with_reasons_and_shows_peers(client, make, body):
-    need = make.need(body, domain="health", cpv=["33000000"], title="Fallforebygging for hjemmeboende eldre",
-                     description=HEALTH_TEXT)
+    need = make.need(
+        body,
+        domain="health",
+        cpv=["33000000"],
+        title="Fallforebygging for hjemmeboende eldre",
+        description=HEALTH_TEXT,
+    )
     best = make.supplier(name="Best Match AS")
-    make.capability(best, title="Fallforebygging og fallalarm for eldre", domains=["health"],
-                    cpv=["33000000"], fylker=["03"], description="Sensorer varsler når eldre faller hjemme.")
+    make.capability(
+        best,
+        title="Fallforebygging og fallalarm for eldre",
+        domains=["health"],
+        cpv=["33000000"],
+        fylker=["03"],
+        description="Sensorer varsler når eldre faller hjemme.",
+    )
     weaker = make.supplier(name="Svakere Match AS")
-    make.capability(weaker, title="Velferdsteknologi", domains=["health"], cpv=["48000000"], fylker=["46"],
-                    description="Digitale løsninger for hjemmetjenesten.")
+    make.capability(
+        weaker,
+        title="Velferdsteknologi",
+        domains=["health"],
+        cpv=["48000000"],
+        fylker=["46"],
+        description="Digitale løsninger for hjemmetjenesten.",
+    )
     unrelated = make.supplier(name="Asfalt og Veier AS")
-    make.capability(unrelated, title="Asfaltering", domains=["climate"], cpv=["45233000"], fylker=["46"],
-                    description="Vi legger asfalt på veier.")
-    peer = make.need(make.public_body(name="Nabokommune"), domain="health", cpv=["33000000"],
-                     title="Fallforebygging i omsorgsboliger", description=HEALTH_TEXT)
+    make.capability(
+        unrelated,
+        title="Asfaltering",
+        domains=["climate"],
+        cpv=["45233000"],
+        fylker=["46"],
+        description="Vi legger asfalt på veier.",
+    )
+    peer = make.need(
+        make.public_body(name="Nabokommune"),
+        domain="health",
+        cpv=["33000000"],
+        title="Fallforebygging i omsorgsboliger",
+        description=HEALTH_TEXT,
+    )
     own_other = make.need(body, domain="health", title="Fallforebygging på sykehjem", description=HEALTH_TEXT)
 
     response = client.get(f"/needs/{need.id}")
 
     page = text(response)
     assert response.status_code == 200
-    suppliers = page[page.index('id="h-suppliers"'):page.index('id="h-peers"')]
+    suppliers = page[page.index('id="h-suppliers"') : page.index('id="h-peers"')]
     assert suppliers.index("Best Match AS") < suppliers.index("Svakere Match AS")
     assert "Asfalt og Veier AS" not in suppliers
     assert 'class="reasons"' in suppliers
     assert "same CPV code" in suppliers
-    peers = page[page.index('id="h-peers"'):]
+    peers = page[page.index('id="h-peers"') :]
     assert peer.title in peers
     assert "Nabokommune" in peers
     assert "1 other body has a similar need." in peers
@@ -649,8 +708,10 @@ def test_a_supplier_responds_and_the_body_sees_it(app, login, client, open_need,
     login(supplier_user)
     assert 'action="/needs/' in text(client.get(f"/needs/{open_need.id}"))  # the form is offered
 
-    response = client.post(f"/needs/{open_need.id}/responses",
-                           data={"message": "Vi har en løsning for dette.", "link": "https://trygg.example"})
+    response = client.post(
+        f"/needs/{open_need.id}/responses",
+        data={"message": "Vi har en løsning for dette.", "link": "https://trygg.example"},
+    )
 
     assert location(response) == f"/needs/{open_need.id}#response"
     own = text(client.get(f"/needs/{open_need.id}"))
@@ -658,12 +719,15 @@ def test_a_supplier_responds_and_the_body_sees_it(app, login, client, open_need,
     assert "Vi har en løsning for dette." in own
     (saved,) = rows(Response)
     assert (saved.organisation_id, saved.user_id, saved.link) == (
-        supplier_user.organisation_id, supplier_user.id, "https://trygg.example")
+        supplier_user.organisation_id,
+        supplier_user.id,
+        "https://trygg.example",
+    )
     client.post("/logout")
 
     login(body_admin)
     page = text(client.get(f"/needs/{open_need.id}"))
-    responses = page[page.index('id="responses"'):]
+    responses = page[page.index('id="responses"') :]
     assert "Trygg Teknologi AS" in responses
     assert "Vi har en løsning for dette." in responses
     assert "(1)" in responses
@@ -687,8 +751,11 @@ def test_a_second_response_from_the_same_supplier_is_refused_with_a_message(
 
 @pytest.mark.parametrize(
     ("data", "field"),
-    [({"message": ""}, "message"), ({"message": "Vi kan hjelpe.", "link": "ftp://trygg.example"}, "link"),
-     ({"message": "Vi kan hjelpe.", "link": "ikke en lenke"}, "link")],
+    [
+        ({"message": ""}, "message"),
+        ({"message": "Vi kan hjelpe.", "link": "ftp://trygg.example"}, "link"),
+        ({"message": "Vi kan hjelpe.", "link": "ikke en lenke"}, "link"),
+    ],
 )
 def test_an_invalid_response_is_shown_again(login, client, open_need, supplier_user, data, field):
     login(supplier_user)
@@ -703,8 +770,9 @@ def test_an_invalid_response_is_shown_again(login, client, open_need, supplier_u
 
 
 def test_the_body_sets_a_responses_status(login, client, open_need, body_admin, supplier_user):
-    saved = responses_service.submit_response(supplier_user, open_need,
-                                              responses_service.ResponseDraft(message="Vi kan hjelpe."))
+    saved = responses_service.submit_response(
+        supplier_user, open_need, responses_service.ResponseDraft(message="Vi kan hjelpe.")
+    )
     login(body_admin)
 
     response = client.post(f"/needs/responses/{saved.id}/status", data={"status": "invited"})
@@ -720,9 +788,15 @@ def test_the_body_sets_a_responses_status(login, client, open_need, body_admin, 
 
 
 def capability_form(**kw):
-    data = {"title": "Fallalarm med sensorer", "description": "Sensorer som varsler når noen faller.",
-            "domains": ["health", "digital"], "cpv": "33000000", "fylker": ["03", "32"], "maturity": "pilot",
-            "references": "Brukt i tre kommuner."}
+    data = {
+        "title": "Fallalarm med sensorer",
+        "description": "Sensorer som varsler når noen faller.",
+        "domains": ["health", "digital"],
+        "cpv": "33000000",
+        "fylker": ["03", "32"],
+        "maturity": "pilot",
+        "references": "Brukt i tre kommuner.",
+    }
     data.update(kw)
     return data
 
@@ -736,7 +810,11 @@ def test_a_supplier_describes_a_capability(login, client, supplier, supplier_use
     (cap,) = rows(Capability)
     assert location(response) == f"/capabilities/{cap.id}"
     assert (cap.organisation_id, cap.domains, cap.fylker, cap.maturity.value) == (
-        supplier.id, ["health", "digital"], ["03", "32"], "pilot")
+        supplier.id,
+        ["health", "digital"],
+        ["03", "32"],
+        "pilot",
+    )
     page = text(client.get(f"/capabilities/{cap.id}"))
     assert "Fallalarm med sensorer" in page
     assert f'href="/capabilities/{cap.id}/edit"' in page
@@ -829,20 +907,36 @@ def test_an_admin_edits_the_organisations_profile(login, client, body, body_admi
     form = client.get(f"/organisations/{body.id}/edit")
     assert input_value(text(form), "name") == "Eierkommune"
 
-    response = client.post(f"/organisations/{body.id}/edit", data={
-        "name": "Eierkommune kommune", "org_number": "974760673", "sector": "municipality", "kommune": "0301",
-        "website": "https://eier.kommune.example", "description": "Vi eier behov."})
+    response = client.post(
+        f"/organisations/{body.id}/edit",
+        data={
+            "name": "Eierkommune kommune",
+            "org_number": "974760673",
+            "sector": "municipality",
+            "kommune": "0301",
+            "website": "https://eier.kommune.example",
+            "description": "Vi eier behov.",
+        },
+    )
 
     assert location(response) == f"/organisations/{body.id}"
     (org,) = rows(Organisation)
-    assert (org.name, org.org_number, org.website) == ("Eierkommune kommune", "974760673",
-                                                        "https://eier.kommune.example")
+    assert (org.name, org.org_number, org.website) == (
+        "Eierkommune kommune",
+        "974760673",
+        "https://eier.kommune.example",
+    )
     assert "Vi eier behov." in text(client.get(f"/organisations/{body.id}"))
 
 
-@pytest.mark.parametrize(("change", "field"), [({"website": "ikke en adresse"}, "website"),
-                                               ({"org_number": "123456789"}, "org_number"),
-                                               ({"name": ""}, "name")])
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"website": "ikke en adresse"}, "website"),
+        ({"org_number": "123456789"}, "org_number"),
+        ({"name": ""}, "name"),
+    ],
+)
 def test_an_invalid_profile_is_shown_again(login, client, body, body_admin, change, field):
     login(body_admin)
     data = {"name": "Nytt navn", "sector": "municipality", "kommune": "0301", "description": "Ny tekst"}
@@ -856,11 +950,18 @@ def test_an_invalid_profile_is_shown_again(login, client, body, body_admin, chan
 
 
 def test_needs_for_a_supplier_list_matching_open_needs(login, client, make, body, supplier, supplier_user):
-    make.capability(supplier, title="Fallalarm for eldre", description=HEALTH_TEXT, domains=["health"],
-                    cpv=["33000000"], fylker=["03"])
+    make.capability(
+        supplier,
+        title="Fallalarm for eldre",
+        description=HEALTH_TEXT,
+        domains=["health"],
+        cpv=["33000000"],
+        fylker=["03"],
+    )
     fits = make.need(body, title="Fallforebygging for eldre", description=HEALTH_TEXT, cpv=["33000000"])
-    closed = make.need(body, stage=Stage.AWARDED, title="Tildelt fallforebygging", description=HEALTH_TEXT,
-                       cpv=["33000000"])
+    closed = make.need(
+        body, stage=Stage.AWARDED, title="Tildelt fallforebygging", description=HEALTH_TEXT, cpv=["33000000"]
+    )
     draft = make.need(body, stage=Stage.DRAFT, title="Utkast om fallforebygging", description=HEALTH_TEXT)
     login(supplier_user)
 
@@ -901,20 +1002,31 @@ def test_an_admin_sees_colleagues_and_the_invitation_form(login, client, make, b
 @pytest.fixture
 def searchable(make, body, supplier):
     return {
-        "open": make.need(body, domain="health", title="Fallforebygging for hjemmeboende",
-                          description=HEALTH_TEXT),
-        "closed": make.need(body, domain="health", stage=Stage.DIALOGUE_CLOSED,
-                            title="Fallforebygging på sykehjem", description=HEALTH_TEXT),
-        "climate": make.need(body, domain="climate", title="Fallvind og klimatilpasning",
-                             description="Kraftig vind og fallende trær på veiene."),
-        "draft": make.need(body, stage=Stage.DRAFT, title="Fallforebygging i utkast",
-                           description=HEALTH_TEXT),
+        "open": make.need(
+            body, domain="health", title="Fallforebygging for hjemmeboende", description=HEALTH_TEXT
+        ),
+        "closed": make.need(
+            body,
+            domain="health",
+            stage=Stage.DIALOGUE_CLOSED,
+            title="Fallforebygging på sykehjem",
+            description=HEALTH_TEXT,
+        ),
+        "climate": make.need(
+            body,
+            domain="climate",
+            title="Fallvind og klimatilpasning",
+            description="Kraftig vind og fallende trær på veiene.",
+        ),
+        "draft": make.need(
+            body, stage=Stage.DRAFT, title="Fallforebygging i utkast", description=HEALTH_TEXT
+        ),
         "cap": make.capability(supplier, title="Fallforebygging med sensorer", description=HEALTH_TEXT),
     }
 
 
 def result_links(page: str) -> list[str]:
-    section = page[page.index('id="h-results"'):]
+    section = page[page.index('id="h-results"') :]
     return re.findall(r'<h3><a href="(/[a-z]+/\d+)"', section)
 
 
@@ -946,7 +1058,8 @@ def test_search_facets_narrow_the_results(client, searchable, facets, expected):
     page = text(response)
     assert response.status_code == 200
     assert sorted(result_links(page)) == sorted(
-        f"/{'capabilities' if key == 'cap' else 'needs'}/{searchable[key].id}" for key in expected)
+        f"/{'capabilities' if key == 'cap' else 'needs'}/{searchable[key].id}" for key in expected
+    )
     for name, value in facets.items():
         assert re.search(rf'name="{name}" value="{value}" checked', page)
 
@@ -989,8 +1102,11 @@ def test_a_page_beyond_the_end_shows_the_empty_state(client, searchable):
 
 
 def test_search_highlights_do_not_let_html_through(client, make, body):
-    make.need(body, title="<script>alert('x')</script> Fallforebygging",
-              description="<img src=x onerror=alert(1)> fallforebygging hjemme")
+    make.need(
+        body,
+        title="<script>alert('x')</script> Fallforebygging",
+        description="<img src=x onerror=alert(1)> fallforebygging hjemme",
+    )
 
     page = text(client.get("/search?q=fallforebygging"))
 
@@ -1003,8 +1119,11 @@ def test_search_highlights_do_not_let_html_through(client, make, body):
 
 
 def test_similar_needs_is_a_fragment_of_other_bodies_published_needs(login, client, make, body, body_admin):
-    other = make.need(make.public_body(name="Nabokommune"), title="Fallforebygging i omsorgsboliger",
-                      description=HEALTH_TEXT)
+    other = make.need(
+        make.public_body(name="Nabokommune"),
+        title="Fallforebygging i omsorgsboliger",
+        description=HEALTH_TEXT,
+    )
     own = make.need(body, title="Fallforebygging på sykehjem", description=HEALTH_TEXT)
     login(body_admin)
 
@@ -1042,8 +1161,15 @@ def test_similar_needs_without_text_is_empty(login, client, body_admin):
 
 @pytest.mark.parametrize(
     "url",
-    ["/needs/999999", "/needs/999999/edit", "/capabilities/999999", "/organisations/999999",
-     "/this/does/not/exist", "/needs/abc", "/static/no-such-file.css"],
+    [
+        "/needs/999999",
+        "/needs/999999/edit",
+        "/capabilities/999999",
+        "/organisations/999999",
+        "/this/does/not/exist",
+        "/needs/abc",
+        "/static/no-such-file.css",
+    ],
 )
 def test_unknown_pages_are_html_404s(login, client, make, url):
     login(make.user(make.public_body()))
@@ -1079,19 +1205,37 @@ def no_propagation(app):
     app.config["PROPAGATE_EXCEPTIONS"] = False
 
 
-
 ODD_GETS = [
-    "/needs?page=-1", "/needs?page=abc", "/needs?page=0", "/needs?page=99999999999999999999",
-    "/needs?stage=bogus&domain=bogus", "/needs?stage=draft", "/organisations?page=abc&kind=bogus",
-    "/search?page=-1", "/search?page=abc", "/search?q=" + "fall " * 2000, "/search?stage=bogus&kind=bogus",
-    "/search?domain=x&fylke=99&cpv=zz&order=bogus", "/search?q=%00%ff", "/search?q=(AND OR NOT*",
-    "/search?q=*", "/search?q=title:x", "/needs/similar?exclude=abc&cpv=abc,12&domain=bogus",
+    "/needs?page=-1",
+    "/needs?page=abc",
+    "/needs?page=0",
+    "/needs?page=99999999999999999999",
+    "/needs?stage=bogus&domain=bogus",
+    "/needs?stage=draft",
+    "/organisations?page=abc&kind=bogus",
+    "/search?page=-1",
+    "/search?page=abc",
+    "/search?q=" + "fall " * 2000,
+    "/search?stage=bogus&kind=bogus",
+    "/search?domain=x&fylke=99&cpv=zz&order=bogus",
+    "/search?q=%00%ff",
+    "/search?q=(AND OR NOT*",
+    "/search?q=*",
+    "/search?q=title:x",
+    "/needs/similar?exclude=abc&cpv=abc,12&domain=bogus",
     "/needs/similar?title=" + "a" * 9000,
-    "/needs/similar?cpv=" + "4" * 5000, "/login?next=%00", "/register?kind=bogus",
-    "/needs?page=١", "/needs/similar?title=fall&exclude=٣",
+    "/needs/similar?cpv=" + "4" * 5000,
+    "/login?next=%00",
+    "/register?kind=bogus",
+    "/needs?page=١",
+    "/needs/similar?title=fall&exclude=٣",
 ]
-SUPERSCRIPT_PAGES = ["/needs?page=²", "/search?page=²", "/organisations?page=²",
-                     "/needs/similar?title=fall&exclude=²"]
+SUPERSCRIPT_PAGES = [
+    "/needs?page=²",
+    "/search?page=²",
+    "/organisations?page=²",
+    "/needs/similar?title=fall&exclude=²",
+]
 
 
 @pytest.mark.usefixtures("no_propagation")
@@ -1116,8 +1260,9 @@ def test_a_digit_that_is_not_decimal_is_no_server_error(login, client, body_admi
 def test_odd_form_values_never_give_a_server_error(login, client, make, body, body_admin, supplier_user):
     need = make.need(body)
     draft = make.need(body, stage=Stage.DRAFT)
-    saved = responses_service.submit_response(supplier_user, need,
-                                              responses_service.ResponseDraft(message="Vi kan hjelpe."))
+    saved = responses_service.submit_response(
+        supplier_user, need, responses_service.ResponseDraft(message="Vi kan hjelpe.")
+    )
     login(body_admin)
     posts = [
         ("/needs/new", need_form(budget_min="1" * 30)),
@@ -1145,10 +1290,12 @@ def test_odd_form_values_never_give_a_server_error(login, client, make, body, bo
         if response.status_code >= 500:
             failures.append(f"{url} {sorted(data)}: {response.status_code}")
     client.post("/logout")
-    for url, data in [("/login", {"email": "x" * 10_000, "password": "y"}),
-                      ("/register", registration(kind="bogus", country="Norge", kommune="abc")),
-                      ("/register", registration(org_number="12345678901")),
-                      ("/invitations/x", {"name": "x", "password": "y"})]:
+    for url, data in [
+        ("/login", {"email": "x" * 10_000, "password": "y"}),
+        ("/register", registration(kind="bogus", country="Norge", kommune="abc")),
+        ("/register", registration(org_number="12345678901")),
+        ("/invitations/x", {"name": "x", "password": "y"}),
+    ]:
         response = client.post(url, data=data)
         if response.status_code >= 500:
             failures.append(f"{url}: {response.status_code}")
