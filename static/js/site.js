@@ -85,7 +85,7 @@
       });
       options.hidden = list.length === 0;
       search.setAttribute("aria-expanded", list.length ? "true" : "false");
-      status.textContent = list.length + " ";
+      status.textContent = list.length + " " + (box.dataset.resultsLabel || "");
     }
 
     function highlight(i) {
