@@ -47,7 +47,7 @@
       chosen.replaceChildren();
       codes.forEach(function (code) {
         const li = el("li", {}, code + (labels[code] ? " " + labels[code] : ""));
-        const remove = el("button", { type: "button", "aria-label": "✕ " + code }, "✕");
+        const remove = el("button", { type: "button", "aria-label": (box.dataset.removeLabel || "✕") + " " + code }, "✕");
         remove.addEventListener("click", function () {
           codes = codes.filter(function (c) { return c !== code; });
           sync();
@@ -98,12 +98,15 @@
       }
     }
 
+    let sequence = 0;
     const lookup = debounce(function () {
       const q = search.value.trim();
       if (q.length < 2) { close(); return; }
+      const mine = ++sequence;
       fetch(url + "?limit=15&q=" + encodeURIComponent(q), { headers: { Accept: "application/json" } })
         .then(function (r) { return r.ok ? r.json() : { items: [] }; })
-        .then(function (data) { show(data.items || []); })
+        // A slow answer to an earlier query must not replace the answer to the latest one.
+        .then(function (data) { if (mine === sequence) show(data.items || []); })
         .catch(function () { close(); });
     }, 150);
 
@@ -111,7 +114,11 @@
     search.addEventListener("keydown", function (e) {
       if (e.key === "ArrowDown" && items.length) { e.preventDefault(); highlight(Math.min(active + 1, items.length - 1)); }
       else if (e.key === "ArrowUp" && items.length) { e.preventDefault(); highlight(Math.max(active - 1, 0)); }
-      else if (e.key === "Enter" && active >= 0 && !options.hidden) { e.preventDefault(); pick(items[active]); }
+      else if (e.key === "Enter") {
+        // Enter in the search box picks a code; it must never send the half-written form.
+        e.preventDefault();
+        if (!options.hidden && items.length) pick(items[active >= 0 ? active : 0]);
+      }
       else if (e.key === "Escape") { close(); }
     });
     search.addEventListener("blur", function () { setTimeout(close, 150); });
@@ -145,6 +152,16 @@
       suggest();
     }
     sync();
+    // Codes saved earlier arrive without their labels: look them up once.
+    codes.forEach(function (code) {
+      fetch(url + "?limit=1&q=" + encodeURIComponent(code))
+        .then(function (r) { return r.ok ? r.json() : { items: [] }; })
+        .then(function (data) {
+          const item = (data.items || [])[0];
+          if (item && item.code === code) { labels[code] = item.label; sync(); }
+        })
+        .catch(function () {});
+    });
   }
 
   // --- Similar needs while writing: a live panel next to the need form ---

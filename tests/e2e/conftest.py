@@ -158,3 +158,24 @@ def site_admin(live_server: LiveServer) -> Account:
         account = Account(id=user.id, email=user.email, name=user.name, password=PASSWORD)
         db.session.remove()
     return account
+
+
+@pytest.fixture
+def another_page(new_context):
+    """Opens a page in a fresh browser context (its own cookies): another person at another computer."""
+
+    def _open():
+        other = new_context()
+        other.set_default_timeout(TIMEOUT_MS)
+        other.set_default_navigation_timeout(TIMEOUT_MS)
+        return other.new_page()
+
+    return _open
+
+
+@pytest.fixture
+def seed(live_server: LiveServer):
+    """Background data through the app's own services in the live app (see helpers.Seeder)."""
+    from tests.e2e.helpers import Seeder
+
+    return Seeder(live_server.app)

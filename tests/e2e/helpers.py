@@ -1,0 +1,222 @@
+"""Browser steps the e2e tests share (register, log in, write a need, …) and a service-level seeder."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from flask import Flask
+from playwright.sync_api import Page, expect
+
+from network.extensions import db
+from network.indexing import get_index
+from network.models import User
+from network.services import accounts
+from network.services import capabilities as capabilities_service
+from network.services import needs as needs_service
+from tests.factories import PASSWORD
+
+# Organisation numbers that pass the mod-11 check (stdnum.no.orgnr), for the browser's registrations;
+# the seeder leaves the (optional) number out. The invalid one differs only in its check digit.
+ORG_NUMBERS = ("974760673", "923609016", "938801363", "971526920")
+INVALID_ORG_NUMBER = "974760674"
+
+
+# -- page steps -------------------------------------------------------------------------------------
+
+
+def switch_to_english(page: Page) -> None:
+    """Press the header's English button; the choice is kept in the session (also across logins)."""
+    page.locator('form.lang-switch button[lang="en"]').click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+
+
+def register_via_ui(
+    page: Page,
+    *,
+    kind: str,
+    org_name: str,
+    email: str,
+    name: str = "Kari Nordmann",
+    org_number: str | None = None,
+    sector: str = "municipality",
+    kommune: str | None = "0301",
+    password: str = PASSWORD,
+    submit: bool = True,
+) -> None:
+    """Fill in the registration form; with submit, send it and expect to land logged in."""
+    page.goto("/register")
+    page.locator(f'input[name=kind][value="{kind}"]').check()
+    page.locator("#org_name").fill(org_name)
+    if org_number:
+        page.locator("#org_number").fill(org_number)
+    if kind == "public_body":
+        page.locator("#sector").select_option(sector)
+    if kommune:
+        page.locator("#kommune").select_option(kommune)
+    page.locator("#name").fill(name)
+    page.locator("#email").fill(email)
+    page.locator("#password").fill(password)
+    page.locator("#password2").fill(password)
+    if submit:
+        submit_form(page, "/register")
+        expect(logout_button(page)).to_be_visible()
+
+
+def submit_form(page: Page, action_suffix: str) -> None:
+    page.locator(f'main form[action$="{action_suffix}"] button[type=submit]').click()
+
+
+def logout_button(page: Page):
+    return page.locator('header form[action$="/logout"] button')
+
+
+def login(page: Page, email: str, password: str = PASSWORD) -> None:
+    page.goto("/login")
+    page.locator("#email").fill(email)
+    page.locator("#password").fill(password)
+    submit_form(page, "/login")
+    expect(logout_button(page)).to_be_visible()
+
+
+def logout(page: Page) -> None:
+    logout_button(page).click()
+    expect(page.locator('header a[href$="/login"]')).to_be_visible()
+    expect(logout_button(page)).to_have_count(0)
+
+
+def pick_cpv(page: Page, query: str, code: str) -> None:
+    """Choose a CPV code with the keyboard in the search-as-you-type combobox, then see its chip."""
+    # Selects are comboboxes too: the picker's own one is the text input inside .cpv-picker.
+    combobox = page.locator(".cpv-picker input[role=combobox]")
+    combobox.fill(query)
+    listbox = page.locator(".cpv-picker [role=listbox]")
+    expect(listbox).to_be_visible()
+    wanted = listbox.get_by_role("option").filter(has_text=re.compile(rf"^{code} "))
+    expect(wanted).to_have_count(1)
+    # Arrow down to the wanted option (the first one in the list needs one press).
+    position = listbox.get_by_role("option").all_inner_texts().index(wanted.inner_text())
+    for _ in range(position + 1):
+        combobox.press("ArrowDown")
+    expect(wanted).to_have_attribute("aria-selected", "true")
+    expect(combobox).to_have_attribute("aria-activedescendant", wanted.get_attribute("id") or "")
+    combobox.press("Enter")
+    expect(listbox).to_be_hidden()
+    expect(combobox).to_have_value("")
+    expect(page.locator("ul.cpv-chosen li", has_text=code)).to_be_visible()
+
+
+@dataclass
+class NeedText:
+    title: str
+    description: str
+    affected: str = ""
+    outcome: str = ""
+    domain: str = "health"
+    kommuner: tuple[str, ...] = ("0301",)
+
+
+def write_need(page: Page, need: NeedText, cpv: tuple[str, str] | None = None) -> str:
+    """Describe a need on /needs/new and save the draft; returns the draft's URL path."""
+    page.goto("/needs/new")
+    page.locator("#title").fill(need.title)
+    page.locator("#description").fill(need.description)
+    page.locator("#affected").fill(need.affected)
+    page.locator("#outcome").fill(need.outcome)
+    page.locator("#domain").select_option(need.domain)
+    if cpv:
+        pick_cpv(page, *cpv)
+    page.locator("#kommuner").select_option(list(need.kommuner))
+    page.locator("#need-form button[type=submit]").click()
+    expect(page).to_have_url(re.compile(r"/needs/\d+$"))
+    expect(page.locator("h1")).to_have_text(need.title)
+    return need_path(page)
+
+
+def need_path(page: Page) -> str:
+    match = re.search(r"/needs/\d+$", page.url)
+    assert match, page.url
+    return match.group(0)
+
+
+def publish_draft(page: Page) -> None:
+    page.locator('form[action$="/publish"] button').click()
+    expect(page.locator("h1 + .meta .badge.stage-open")).to_be_visible()
+
+
+def verify_via_admin(page: Page, org_name: str) -> None:
+    """On the administration page, press the verify button in the row of org_name."""
+    page.goto("/admin/organisations")
+    row = page.locator("tbody tr", has=page.get_by_role("link", name=org_name, exact=True))
+    row.locator('form[action$="/verify"] button').click()
+    expect(page.locator(".flash-success")).to_contain_text(org_name)
+    expect(page.locator("tbody tr", has_text=org_name)).to_have_count(0)
+
+
+def open_need(page: Page, path: str) -> None:
+    page.goto(path)
+    expect(page.locator("h1")).to_be_visible()
+
+
+# -- data through the app's services -------------------------------------------------------------
+
+
+@dataclass
+class Seeder:
+    """Builds organisations, needs and capabilities with the app's services, in the live app.
+
+    For data a test needs but does not test: it is faster than the browser and goes through the
+    same rules and index updates as the site."""
+
+    app: Flask
+
+    def _run(self, work):
+        with self.app.app_context():
+            try:
+                return work(get_index(self.app))
+            finally:
+                db.session.remove()
+
+    def _user(self, email: str) -> User:
+        return db.session.scalar(db.select(User).where(User.email == email))
+
+    def _operator(self) -> User:
+        return accounts.create_site_admin("operator@example.no", "Operator", PASSWORD)
+
+    def organisation(
+        self, kind: str, name: str, email: str, kommune: str | None = "0301", verified: bool = True
+    ) -> int:
+        def work(index):
+            draft = accounts.RegistrationDraft(
+                organisation=accounts.OrganisationDraft(
+                    kind=kind,
+                    name=name,
+                    sector="municipality" if kind == "public_body" else None,
+                    kommune=kommune,
+                ),
+                name=f"Contact of {name}",
+                email=email,
+                password=PASSWORD,
+            )
+            user = accounts.register(draft, index)
+            if kind == "public_body" and verified:
+                accounts.verify_organisation(self._operator(), user.organisation, index)
+            return user.organisation_id
+
+        return self._run(work)
+
+    def need(self, email: str, draft: needs_service.NeedDraft, publish: bool = True) -> int:
+        def work(index):
+            actor = self._user(email)
+            need = needs_service.create_need(actor, draft, index)
+            if publish:
+                needs_service.publish_need(actor, need, index)
+            return need.id
+
+        return self._run(work)
+
+    def capability(self, email: str, draft: capabilities_service.CapabilityDraft) -> int:
+        def work(index):
+            return capabilities_service.create_capability(self._user(email), draft, index).id
+
+        return self._run(work)
