@@ -21,6 +21,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import URL, DataRequired, Email, EqualTo, Length, NumberRange, Optional, Regexp
 
+from network.text import clean_text
 from network.views import labels
 
 PASSWORD_MIN = 10
@@ -28,6 +29,24 @@ PASSWORD_MIN = 10
 
 def _choices(mapping: dict) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in mapping.items()]
+
+
+def strip_control_characters(value):
+    """Drop NUL and other control characters (keeping tabs and line breaks): no text field needs
+    them, and PostgreSQL refuses NUL in text."""
+    if isinstance(value, str):
+        return clean_text(value)
+    return value
+
+
+class Form(FlaskForm):
+    """The base of every form: text input is cleaned of control characters before validation."""
+
+    class Meta:
+        def bind_field(self, form, unbound_field, options):
+            filters = list(unbound_field.kwargs.get("filters", ()))
+            filters.append(strip_control_characters)
+            return unbound_field.bind(form=form, filters=filters, **options)
 
 
 class SplitList(StringField):
@@ -42,13 +61,13 @@ class SplitList(StringField):
         return ", ".join(self.data or [])
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
     next = HiddenField()
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(Form):
     kind = RadioField(
         _l("I represent"),
         choices=[
@@ -81,7 +100,7 @@ class RegisterForm(FlaskForm):
     )
 
 
-class AcceptInvitationForm(FlaskForm):
+class AcceptInvitationForm(Form):
     name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=200)])
     password = PasswordField(
         _l("Password"),
@@ -94,11 +113,11 @@ class AcceptInvitationForm(FlaskForm):
     )
 
 
-class InviteForm(FlaskForm):
+class InviteForm(Form):
     email = EmailField(_l("Colleague's e-mail"), validators=[DataRequired(), Email(), Length(max=254)])
 
 
-class OrganisationForm(FlaskForm):
+class OrganisationForm(Form):
     name = StringField(_l("Organisation name"), validators=[DataRequired(), Length(max=200)])
     org_number = StringField(
         _l("Organisation number"),
@@ -112,7 +131,7 @@ class OrganisationForm(FlaskForm):
     is_startup = BooleanField(_l("We are a start-up"))
 
 
-class NeedForm(FlaskForm):
+class NeedForm(Form):
     title = StringField(
         _l("Title"),
         description=_l("Name the problem, not a solution: “Fewer falls among elderly living at home”."),
@@ -150,12 +169,12 @@ class NeedForm(FlaskForm):
     deadline = DateField(_l("Dialogue deadline"), validators=[Optional()])
 
 
-class StageForm(FlaskForm):
+class StageForm(Form):
     stage = SelectField(_l("New stage"), choices=[], validate_choice=False, validators=[DataRequired()])
     doffin_ref = StringField(_l("Doffin reference"), validators=[Optional(), Length(max=40)])
 
 
-class CapabilityForm(FlaskForm):
+class CapabilityForm(Form):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
     description = TextAreaField(
         _l("Description"),
@@ -174,7 +193,7 @@ class CapabilityForm(FlaskForm):
     )
 
 
-class ResponseForm(FlaskForm):
+class ResponseForm(Form):
     message = TextAreaField(
         _l("Message to the public body"),
         description=_l("Say briefly how you could help and what you would like to learn in a dialogue."),
@@ -183,9 +202,9 @@ class ResponseForm(FlaskForm):
     link = URLField(_l("Link (optional)"), validators=[Optional(), URL(), Length(max=500)])
 
 
-class ResponseStatusForm(FlaskForm):
+class ResponseStatusForm(Form):
     status = SelectField(_l("Status"), choices=_choices(labels.RESPONSE_STATUS))
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """An empty form: a POST with a CSRF token, for buttons such as publish, verify, delete."""

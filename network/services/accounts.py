@@ -18,6 +18,7 @@ from network.extensions import db
 from network.models import Invitation, Organisation, OrgKind, Role, Sector, User, utcnow
 from network.services import commit
 from network.services.mail import send_mail
+from network.text import clean
 
 MIN_PASSWORD = 10
 
@@ -46,7 +47,7 @@ class RegistrationDraft:
 
 
 def normalise_email(email: str) -> str:
-    return email.strip().lower()
+    return clean(email).lower()
 
 
 def clean_org_number(value: str | None) -> str | None:
@@ -66,10 +67,10 @@ def check_organisation(draft: OrganisationDraft) -> dict:
         kind = OrgKind(draft.kind)
     except ValueError:
         raise ValidationError(_("Choose public body or supplier."), field="kind") from None
-    name = (draft.name or "").strip()
+    name = clean(draft.name)
     if not name:
         raise ValidationError(_("The organisation needs a name."), field="name")
-    country = (draft.country or "NO").strip().upper()
+    country = (clean(draft.country) or "NO").upper()
     if len(country) != 2 or not country.isalpha():
         raise ValidationError(_("Country must be a two-letter code such as NO."), field="country")
     org_number = clean_org_number(draft.org_number) if country == "NO" else None
@@ -78,7 +79,7 @@ def check_organisation(draft: OrganisationDraft) -> dict:
             _("A foreign organisation gives its own id, not a Norwegian number."), "org_number"
         )
     sector = None
-    kommune = (draft.kommune or "").strip() or None
+    kommune = clean(draft.kommune) or None
     if kind == OrgKind.PUBLIC_BODY:
         if country != "NO":
             raise ValidationError(_("Public bodies on this site are Norwegian."), field="country")
@@ -93,12 +94,12 @@ def check_organisation(draft: OrganisationDraft) -> dict:
         "name": name,
         "org_number": org_number,
         "country": country,
-        "foreign_id": (draft.foreign_id or "").strip() or None,
+        "foreign_id": clean(draft.foreign_id) or None,
         "sector": sector,
         "kommune": kommune,
         "fylke": reference.fylke_of_kommune(kommune) if kommune else None,
-        "website": (draft.website or "").strip() or None,
-        "description": (draft.description or "").strip(),
+        "website": clean(draft.website) or None,
+        "description": clean(draft.description),
         "is_sme": bool(draft.is_sme) and kind == OrgKind.SUPPLIER,
         "is_startup": bool(draft.is_startup) and kind == OrgKind.SUPPLIER,
     }
@@ -131,7 +132,7 @@ def register(draft: RegistrationDraft, index) -> User:
                 _("%(name)s is already registered. Ask its administrator to invite you.", name=existing.name)
             )
     org = Organisation(**values)
-    user = User(email=email, name=draft.name.strip(), organisation=org, role=Role.ADMIN)
+    user = User(email=email, name=clean(draft.name), organisation=org, role=Role.ADMIN)
     user.set_password(draft.password)
     db.session.add_all([org, user])
     commit(index)
@@ -256,7 +257,7 @@ def accept_invitation(token: str, name: str, password: str) -> User:
     check_password_rules(password)
     user = User(
         email=invitation.email,
-        name=name.strip(),
+        name=clean(name),
         organisation_id=invitation.organisation_id,
         role=Role.MEMBER,
     )

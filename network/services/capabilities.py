@@ -11,6 +11,7 @@ from network.errors import NotAllowedError, NotFoundError, ValidationError
 from network.extensions import db
 from network.models import Capability, Domain, Maturity, Organisation, User
 from network.services import commit
+from network.text import clean
 from search import detect_language
 
 
@@ -29,7 +30,7 @@ class CapabilityDraft:
 
 def check_capability(draft: CapabilityDraft) -> dict:
     """The capability's columns from a draft, every rule checked (shared by the form and the import)."""
-    title = (draft.title or "").strip()
+    title = clean(draft.title)
     if not title:
         raise ValidationError(_("Give the capability a title."), field="title")
     if len(title) > 300:
@@ -58,13 +59,13 @@ def check_capability(draft: CapabilityDraft) -> dict:
         raise ValidationError(_("Language must be nb, nn or en."), field="language")
     return {
         "title": title,
-        "description": (draft.description or "").strip(),
+        "description": clean(draft.description),
         "domains": list(dict.fromkeys(domains)),
         "cpv": list(dict.fromkeys(cpv)),
         "fylker": list(dict.fromkeys(draft.fylker)),
         "nationwide": bool(draft.nationwide),
         "maturity": maturity,
-        "references": (draft.references or "").strip(),
+        "references": clean(draft.references),
         "language": language or detect_language(f"{title} {draft.description}"),
     }
 

@@ -12,6 +12,7 @@ from network.errors import NotAllowedError, NotFoundError, ValidationError
 from network.extensions import db
 from network.models import STAGE_MOVES, Domain, Need, Organisation, Route, Stage, User, utcnow
 from network.services import commit
+from network.text import clean
 from search import detect_language
 
 MAX_BUDGET = 10**13
@@ -37,7 +38,7 @@ class NeedDraft:
 
 def check_need(draft: NeedDraft, org: Organisation) -> dict:
     """The need's columns from a draft, every rule checked (shared by the form and the import)."""
-    title = (draft.title or "").strip()
+    title = clean(draft.title)
     if not title:
         raise ValidationError(_("Give the need a title."), field="title")
     if len(title) > 300:
@@ -78,9 +79,9 @@ def check_need(draft: NeedDraft, org: Organisation) -> dict:
     text = " ".join((title, draft.description, draft.affected, draft.outcome))
     return {
         "title": title,
-        "description": (draft.description or "").strip(),
-        "affected": (draft.affected or "").strip(),
-        "outcome": (draft.outcome or "").strip(),
+        "description": clean(draft.description),
+        "affected": clean(draft.affected),
+        "outcome": clean(draft.outcome),
         "domain": domain,
         "cpv": list(dict.fromkeys(cpv)),
         "kommuner": kommuner,
@@ -90,7 +91,7 @@ def check_need(draft: NeedDraft, org: Organisation) -> dict:
         "budget_max": draft.budget_max,
         "deadline": draft.deadline,
         "language": language or detect_language(text),
-        "doffin_ref": (draft.doffin_ref or "").strip() or None,
+        "doffin_ref": clean(draft.doffin_ref) or None,
     }
 
 
@@ -172,7 +173,7 @@ def move_stage(actor: User, need: Need, stage: str, index, doffin_ref: str | Non
         raise ValidationError(_("A need cannot move from this stage to that one."))
     need.stage = target
     if target == Stage.TENDERED and doffin_ref:
-        need.doffin_ref = doffin_ref.strip()[:40]
+        need.doffin_ref = clean(doffin_ref)[:40]
     commit(index)
     return need
 

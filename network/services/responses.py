@@ -11,6 +11,7 @@ from network.errors import ConflictError, NotAllowedError, NotFoundError, Valida
 from network.extensions import db
 from network.models import Need, Response, ResponseStatus, User
 from network.services import commit
+from network.text import clean
 
 
 @dataclass(frozen=True)
@@ -44,10 +45,10 @@ def submit_response(actor: User, need: Need, draft: ResponseDraft) -> Response:
         raise NotAllowedError(_("Only suppliers can express interest in a need."))
     if not need.is_open:
         raise NotAllowedError(_("This need is not open for responses."))
-    message = (draft.message or "").strip()
+    message = clean(draft.message)
     if not message:
         raise ValidationError(_("Write a short message to the public body."), field="message")
-    link = (draft.link or "").strip() or None
+    link = clean(draft.link) or None
     if link and not link.startswith(("https://", "http://")):
         raise ValidationError(_("The link must start with https:// or http://."), field="link")
     if own_response(actor, need) is not None:
