@@ -23,6 +23,12 @@ class ConflictError(DomainError):
     status = 409
 
 
+class MailError(DomainError):
+    """An e-mail the action depends on could not be sent; nothing was saved."""
+
+    status = 503
+
+
 class ValidationError(DomainError):
     """Input that passed the form's shape checks but breaks a rule (an unknown kommune, say)."""
 

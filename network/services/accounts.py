@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
+import smtplib
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -13,12 +15,14 @@ from flask_babel import gettext as _
 from stdnum.no import orgnr
 
 from network import reference
-from network.errors import ConflictError, NotAllowedError, NotFoundError, ValidationError
+from network.errors import ConflictError, MailError, NotAllowedError, NotFoundError, ValidationError
 from network.extensions import db
 from network.models import Invitation, Organisation, OrgKind, Role, Sector, User, utcnow
 from network.services import commit
 from network.services.mail import send_mail
 from network.text import clean
+
+log = logging.getLogger(__name__)
 
 MIN_PASSWORD = 10
 
@@ -223,21 +227,28 @@ def invite_colleague(actor: User, email: str) -> tuple[Invitation, str]:
         expires_at=utcnow() + timedelta(days=days),
     )
     db.session.add(invitation)
-    db.session.commit()
+    db.session.flush()
     link = url_for("auth.accept_invitation", token=token, _external=True)
     org_name = actor.organisation.name
-    send_mail(
-        email,
-        _("Invitation to join %(org)s on Behovsbørsen", org=org_name),
-        _(
-            "%(inviter)s has invited you to join %(org)s on Behovsbørsen.\n\n"
-            "Open this link to choose your name and password (valid for %(days)d days):\n%(link)s\n",
-            inviter=actor.name,
-            org=org_name,
-            days=days,
-            link=link,
-        ),
-    )
+    try:
+        send_mail(
+            email,
+            _("Invitation to join %(org)s on Behovsbørsen", org=org_name),
+            _(
+                "%(inviter)s has invited you to join %(org)s on Behovsbørsen.\n\n"
+                "Open this link to choose your name and password (valid for %(days)d days):\n%(link)s\n",
+                inviter=actor.name,
+                org=org_name,
+                days=days,
+                link=link,
+            ),
+        )
+    except (smtplib.SMTPException, OSError) as exc:
+        # No mail, no invitation: an invitation nobody received would only block the address.
+        db.session.rollback()
+        log.warning("invitation mail to %s failed: %s", email, exc)
+        raise MailError(_("The e-mail could not be sent just now. Please try again in a while.")) from exc
+    db.session.commit()
     return invitation, token
 
 

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from network import queries
-from network.errors import ConflictError, ValidationError
+from network.errors import ConflictError, MailError, ValidationError
 from network.forms import InviteForm, OrganisationForm
 from network.indexing import get_index
 from network.services import accounts, matching
@@ -86,6 +86,8 @@ def members():
                 accounts.invite_colleague(current_user, form.email.data)
             except ConflictError as exc:
                 form.email.errors = [*form.email.errors, str(exc)]
+            except MailError as exc:
+                flash(str(exc), "error")
             else:
                 flash(_("The invitation is sent to %(email)s.", email=form.email.data), "success")
                 return redirect(url_for("organisations.members"))
