@@ -10,8 +10,7 @@ from network.errors import ConflictError, ValidationError
 from network.forms import AcceptInvitationForm, LoginForm, RegisterForm
 from network.indexing import get_index
 from network.services import accounts
-from network.views.forms_util import field_error, form_status, kommune_choices
-from network.views.main import _safe_next
+from network.views.forms_util import field_error, form_status, kommune_choices, safe_next
 
 bp = Blueprint("auth", __name__)
 
@@ -74,7 +73,7 @@ def login():
             login_user(user)
             flash(_("You are logged in."), "success")
             target = form.next.data if form.next.data else url_for("main.dashboard")
-            return redirect(_safe_next(target))
+            return redirect(safe_next(target))
         form.password.errors.append(_("Wrong e-mail address or password."))
     return render_template("auth/login.html", form=form), form_status()
 

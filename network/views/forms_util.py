@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import request
+from urllib.parse import urlparse
+
+from flask import request, url_for
 from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
 
@@ -53,3 +55,12 @@ def field_error(form: FlaskForm, exc: ValidationError, rename: dict[str, str] | 
 def form_status() -> int:
     """200 for a fresh form; 422 when a submitted form is shown again with its errors."""
     return 422 if request.method == "POST" else 200
+
+
+def safe_next(target: str | None) -> str:
+    """Only local paths: an open redirect would let a link send people to a look-alike site."""
+    if target:
+        parsed = urlparse(target)
+        if not parsed.scheme and not parsed.netloc and target.startswith("/") and not target.startswith("//"):
+            return target
+    return url_for("main.index")

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlparse
-
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
 from network import queries
 from network.models import PRIORITY_DOMAINS
+from network.views.forms_util import safe_next
 
 bp = Blueprint("main", __name__)
 
@@ -24,7 +23,7 @@ def set_language():
     lang = request.form.get("lang", "")
     if lang in current_app.config["LANGUAGES"]:
         session["lang"] = lang
-    return redirect(_safe_next(request.form.get("next")))
+    return redirect(safe_next(request.form.get("next")))
 
 
 @bp.get("/about")
@@ -43,12 +42,3 @@ def dashboard():
     if current_user.organisation.is_supplier:
         return redirect(url_for("organisations.for_you"))
     return redirect(url_for("needs.mine"))
-
-
-def _safe_next(target: str | None) -> str:
-    """Only local paths: an open redirect would let a link send people to a look-alike site."""
-    if target:
-        parsed = urlparse(target)
-        if not parsed.scheme and not parsed.netloc and target.startswith("/") and not target.startswith("//"):
-            return target
-    return url_for("main.index")
