@@ -72,7 +72,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
 _KEY_LENGTH = Organisation.__table__.c.key.type.length
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
-# SQLite allows a few hundred bound parameters per statement on old builds; 500 is safe everywhere.
+# SQLite builds before 3.32 allow 999 bound parameters per statement: 500 keys per IN stay under it.
 CHUNK = 500
 # Rows per flush: large enough for multi-row INSERTs, small enough to keep the session light.
 FLUSH_EVERY = 1000
@@ -171,6 +171,9 @@ def _import(
 def _validate(numbered: list[tuple[int, object]], errors: list[tuple[int, str]]) -> list[_Item]:
     shaped: list[tuple[int, str, dict]] = []
     first_line: dict[tuple[str, str], int] = {}
+    # Every organisation key of the file, even on an invalid line, so its needs get no second error.
+    refs: dict[str, _OrgRef] = {}
+    kinds = {kind.value for kind in OrgKind}
     for line, record in numbered:
         problems = _check_shape(record)
         if problems:
@@ -184,23 +187,17 @@ def _validate(numbered: list[tuple[int, object]], errors: list[tuple[int, str]])
             errors.append((line, reason))
             continue
         first_line[identity] = line
+        if record["type"] == ORGANISATION:
+            kind = record.get("kind")
+            known = isinstance(kind, str) and kind in kinds
+            refs[record["key"]] = _OrgRef(kind=kind if known else None, kommune=None)
         if not problems:
             shaped.append((line, record["type"], record))
 
-    file_orgs = {key: line for (type_, key), line in first_line.items() if type_ == ORGANISATION}
-    referenced = {
-        record["organisation"] for _, type_, record in shaped if type_ != ORGANISATION
-    } - file_orgs.keys()
-    db_orgs = _existing_orgs(set(file_orgs) | referenced)
+    referenced = {record["organisation"] for _, type_, record in shaped if type_ != ORGANISATION}
+    db_orgs = _existing_orgs(refs.keys() | referenced)
 
     items: list[_Item] = []
-    refs: dict[str, _OrgRef] = {}
-    # A file organisation that failed validation still counts as present, so its needs get no second error.
-    kinds = {kind.value for kind in OrgKind}
-    for _line, record in numbered:
-        if isinstance(record, dict) and _type_of(record) == ORGANISATION and _is_key(record.get("key")):
-            kind = record.get("kind")
-            refs.setdefault(record["key"], _OrgRef(kind=kind if kind in kinds else None, kommune=None))
     for line, type_, record in shaped:
         if type_ == ORGANISATION:
             item = _check_organisation_record(line, record, db_orgs.get(record["key"]), errors)

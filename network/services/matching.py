@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from network import reference
 from network.extensions import db
 from network.indexing import need_fylker, need_text
-from network.models import Capability, Need, Organisation, Stage
+from network.models import Capability, Domain, Need, Organisation, Stage
 from search import CAPABILITY, NEED, CpvSuggester, Hit, MatchQuery, Reason, SearchIndex
 
 # Stages of a need that other bodies may still want to join or learn from.
@@ -50,11 +50,24 @@ def _merge_reasons(hits: Sequence[Hit]) -> list[Reason]:
     return [Reason(kind=k, detail=d, values=tuple(v)) for (k, d), v in merged.items()]
 
 
+def _signal_domains(domains) -> tuple[str, ...]:
+    """"Other" says nothing about what two records share, so it is no reason to match them."""
+    return tuple(d for d in domains if d and d != Domain.OTHER.value)
+
+
+def _strong_enough(hit: Hit) -> bool:
+    """A peer or a similar need must share more than one common word: a CPV relation, two or more
+    distinctive terms, or a term within the same priority domain."""
+    kinds = {r.kind for r in hit.reasons}
+    terms = next((r.values for r in hit.reasons if r.kind == "terms"), ())
+    return "cpv" in kinds or len(terms) >= 2 or (len(terms) == 1 and "domain" in kinds)
+
+
 def _need_profile(need: Need, kind: str, limit: int, **extra) -> MatchQuery:
     return MatchQuery(
         kind=kind,
         text=f"{need.title}\n{need_text(need)}",
-        domains=(need.domain.value,),
+        domains=_signal_domains((need.domain.value,)),
         cpv=tuple(need.cpv or ()),
         fylker=need_fylker(need),
         limit=limit,
@@ -96,9 +109,9 @@ def _need_matches(hits: Sequence[Hit]) -> list[NeedMatch]:
 def peers_for_need(need: Need, index: SearchIndex, limit: int = 10) -> list[NeedMatch]:
     """Needs of other public bodies about the same challenge; the body's own needs never appear."""
     hits = index.match(
-        _need_profile(need, NEED, limit, stages=PEER_STAGES, exclude_owner_ids=(need.organisation_id,))
+        _need_profile(need, NEED, limit * 2, stages=PEER_STAGES, exclude_owner_ids=(need.organisation_id,))
     )
-    return _need_matches(hits)
+    return _need_matches([h for h in hits if _strong_enough(h)][:limit])
 
 
 def similar_needs(
@@ -117,15 +130,15 @@ def similar_needs(
         MatchQuery(
             kind=NEED,
             text=draft_text,
-            domains=(domain,) if domain else (),
+            domains=_signal_domains((domain,)),
             cpv=tuple(cpv),
             stages=PEER_STAGES,
             exclude_owner_ids=(own_org_id,) if own_org_id else (),
             exclude_ids=(exclude_id,) if exclude_id else (),
-            limit=limit,
+            limit=limit * 2,
         )
     )
-    return _need_matches(hits)
+    return _need_matches([h for h in hits if _strong_enough(h)][:limit])
 
 
 def needs_for_supplier(org: Organisation, index: SearchIndex, limit: int = 10) -> list[NeedMatch]:
@@ -134,7 +147,7 @@ def needs_for_supplier(org: Organisation, index: SearchIndex, limit: int = 10) -
     if not caps:
         return []
     text = "\n".join(f"{c.title}\n{c.description}" for c in caps)
-    domains = tuple(dict.fromkeys(d for c in caps for d in (c.domains or ())))
+    domains = _signal_domains(dict.fromkeys(d for c in caps for d in (c.domains or ())))
     cpv = tuple(dict.fromkeys(code for c in caps for code in (c.cpv or ())))
     fylker = tuple(dict.fromkeys(f for c in caps for f in (c.fylker or ())))
     hits = index.match(

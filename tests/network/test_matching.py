@@ -86,3 +86,26 @@ def test_cpv_suggestion_from_text(app):
     codes = [code for code, _ in matching.suggest_cpv("programvare for journalsystem i helsetjenesten")]
     assert codes
     assert any(code[:2] in ("48", "72") for code in codes[:5])
+
+
+def test_one_shared_common_word_does_not_make_a_peer(app, make, index):
+    need = make.need(
+        title="Digitalt tilsyn om natten", description="Nattevakter går runder.", cpv=[], domain="other"
+    )
+    make.need(
+        make.public_body(),
+        title="Digitalt lederprogram",
+        description="Kurs for ledere.",
+        cpv=[],
+        domain="other",
+    )
+    assert matching.peers_for_need(need, index) == []
+
+
+def test_the_other_domain_is_no_reason_to_match(app, make, index):
+    need = make.need(title="Kantinedrift", description="Mat til ansatte.", cpv=[], domain="other")
+    supplier = make.supplier()
+    make.capability(
+        supplier, title="Snøbrøyting", description="Brøyting av veier.", cpv=[], domains=["other"]
+    )
+    assert matching.suppliers_for_need(need, index) == []
