@@ -10,6 +10,7 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import force_locale
 
 from network.errors import ImportFileError, ValidationError
 from network.extensions import db
@@ -29,6 +30,7 @@ from network.services import commit
 from network.services.accounts import OrganisationDraft, check_organisation
 from network.services.capabilities import CapabilityDraft, check_capability
 from network.services.needs import NeedDraft, check_need
+from network.text import clean_text
 
 ORGANISATION = "organisation"
 NEED = "need"
@@ -152,7 +154,9 @@ def _import(
 ) -> ImportReport:
     try:
         # Validation only reads; no_autoflush keeps its queries from writing anything already pending.
-        with db.session.no_autoflush:
+        # The reasons are English like the rest of the command's output, so the services' messages
+        # (translated for the site's visitors) are asked for in English too.
+        with db.session.no_autoflush, force_locale("en"):
             items = _validate(numbered, errors)
         if errors:
             raise ImportFileError(sorted(errors, key=lambda error: error[0]))
@@ -222,7 +226,12 @@ def _type_of(record: dict) -> str | None:
 
 
 def _is_key(value: object) -> bool:
-    return isinstance(value, str) and bool(value.strip()) and len(value) <= _KEY_LENGTH
+    return (
+        isinstance(value, str)
+        and bool(value.strip())
+        and len(value) <= _KEY_LENGTH
+        and clean_text(value) == value
+    )
 
 
 def _check_shape(record: object) -> list[str]:
@@ -247,6 +256,11 @@ def _check_shape(record: object) -> list[str]:
         f"missing required field {name!r}" for name in REQUIRED[type_] if _blank(record.get(name))
     )
     for name, value in record.items():
+        strings = value if isinstance(value, list) else [value]
+        if any(isinstance(v, str) and clean_text(v) != v for v in strings):
+            # NUL and friends: PostgreSQL refuses them, and no field has a use for them.
+            problems.append(f"{name} contains control characters")
+            continue
         shape = allowed.get(name)
         if shape is None or value is None or name == "key":
             continue
@@ -299,8 +313,14 @@ def _is_date(value: str) -> bool:
 
 
 # The services' messages are written for a form with a drop-down; a file's author needs the choices.
-_CHOICES = {"kind": OrgKind, "sector": Sector, "domain": Domain, "domains": Domain, "route": Route,
-            "maturity": Maturity}
+_CHOICES = {
+    "kind": OrgKind,
+    "sector": Sector,
+    "domain": Domain,
+    "domains": Domain,
+    "route": Route,
+    "maturity": Maturity,
+}
 
 
 def _rule_error(exc: ValidationError, record: dict) -> str:
@@ -382,8 +402,11 @@ def _check_owned_record(line: int, type_: str, record: dict, org: _OrgRef | None
         return None
     if org.kind is not None and org.kind != _OWNER_KIND[type_]:
         errors.append(
-            (line, f"organisation {org_key!r} is {_KIND_LABEL[org.kind]}; a {type_} must belong to "
-                   f"{_KIND_LABEL[_OWNER_KIND[type_]]}")
+            (
+                line,
+                f"organisation {org_key!r} is {_KIND_LABEL[org.kind]}; a {type_} must belong to "
+                f"{_KIND_LABEL[_OWNER_KIND[type_]]}",
+            )
         )
         return None
     try:

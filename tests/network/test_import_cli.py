@@ -10,16 +10,45 @@ from network.extensions import db
 from network.models import Need, Organisation
 
 LINES = [
-    {"type": "organisation", "key": "974760673", "kind": "public_body", "name": "Oslo kommune",
-     "org_number": "974760673", "sector": "municipality", "kommune": "0301", "verified": True},
-    {"type": "organisation", "key": "acme", "kind": "supplier", "name": "Acme AS", "country": "NO",
-     "org_number": "923609016"},
-    {"type": "need", "key": "n-1", "organisation": "974760673", "title": "Digital nattevakt",
-     "description": "Sensorer i omsorgsboliger.", "domain": "digital", "cpv": ["72000000"],
-     "kommuner": ["0301"], "stage": "open"},
-    {"type": "capability", "key": "c-1", "organisation": "acme", "title": "Sensorplattform",
-     "description": "Varsling for hjemmetjenesten.", "domains": ["digital"], "cpv": ["72200000"],
-     "fylker": ["03"]},
+    {
+        "type": "organisation",
+        "key": "974760673",
+        "kind": "public_body",
+        "name": "Oslo kommune",
+        "org_number": "974760673",
+        "sector": "municipality",
+        "kommune": "0301",
+        "verified": True,
+    },
+    {
+        "type": "organisation",
+        "key": "acme",
+        "kind": "supplier",
+        "name": "Acme AS",
+        "country": "NO",
+        "org_number": "923609016",
+    },
+    {
+        "type": "need",
+        "key": "n-1",
+        "organisation": "974760673",
+        "title": "Digital nattevakt",
+        "description": "Sensorer i omsorgsboliger.",
+        "domain": "digital",
+        "cpv": ["72000000"],
+        "kommuner": ["0301"],
+        "stage": "open",
+    },
+    {
+        "type": "capability",
+        "key": "c-1",
+        "organisation": "acme",
+        "title": "Sensorplattform",
+        "description": "Varsling for hjemmetjenesten.",
+        "domains": ["digital"],
+        "cpv": ["72200000"],
+        "fylker": ["03"],
+    },
 ]
 
 
@@ -72,3 +101,15 @@ def test_missing_file(app, tmp_path):
 
     assert result.exit_code != 0
     assert "no such file" in result.stderr
+
+
+def test_control_characters_are_reported_not_crashed_on(app, tmp_path):
+    path = tmp_path / "nul.jsonl"
+    path.write_text(
+        '{"type":"organisation","key":"a\\u0000b","kind":"supplier","name":"X\\u0000Y"}\n'
+        '{"type":"need","key":"n","organisation":"o\\u0000","title":"T"}\n'
+    )
+    result = app.test_cli_runner().invoke(args=["import", str(path)])
+    assert result.exit_code == 1
+    assert "nul.jsonl:1: key contains control characters" in result.output
+    assert "nul.jsonl:2: organisation contains control characters" in result.output
