@@ -96,7 +96,9 @@ def _print_demo_logins() -> None:
 
 
 def _progress(done: int, total: int) -> None:
-    if total and (done == total or done % 200 == 0):
+    # About twenty lines whatever the file's size.
+    step = max(200, (total // 20 // 100) * 100) if total else 200
+    if total and (done == total or done % step == 0):
         click.echo(f"  {done}/{total} records", err=True)
 
 

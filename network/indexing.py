@@ -32,6 +32,8 @@ from search import CAPABILITY, NEED, ORGANISATION, Document, IndexUnavailableErr
 log = logging.getLogger(__name__)
 
 STATE_NAME = "main"
+# Events per index commit: small enough that a web request's own change is applied at once.
+DEFAULT_BATCH = 500
 _KIND_OF = {Need: NEED, Capability: CAPABILITY, Organisation: ORGANISATION}
 
 
@@ -269,7 +271,7 @@ def pending_count() -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(IndexEvent).where(IndexEvent.id > last))
 
 
-def apply_pending(index: SearchIndex, batch: int = 500) -> int:
+def apply_pending(index: SearchIndex, batch: int = DEFAULT_BATCH) -> int:
     """Apply pending index events in order; returns how many events were applied.
 
     Safe to run in several processes and after a crash: documents are built from the rows as they
@@ -298,20 +300,20 @@ def apply_pending(index: SearchIndex, batch: int = 500) -> int:
             raise
 
 
-def apply_pending_quietly(index: SearchIndex) -> None:
+def apply_pending_quietly(index: SearchIndex, batch: int | None = None) -> None:
     """After a web request's commit: the change is saved whatever happens here; a failure is logged
     and the events stay pending for the next run or for `flask index follow`."""
     try:
-        apply_pending(index)
+        apply_pending(index, batch=batch or DEFAULT_BATCH)
     except (IndexUnavailableError, sa.exc.OperationalError) as exc:
         log.warning("index update postponed: %s", exc)
     except Exception:
         log.exception("index update failed; pending events are kept")
 
 
-def after_commit(index: SearchIndex) -> None:
+def after_commit(index: SearchIndex, batch: int | None = None) -> None:
     if current_app.config.get("INDEX_INLINE", True):
-        apply_pending_quietly(index)
+        apply_pending_quietly(index, batch=batch)
 
 
 def follow(index: SearchIndex, interval: float = 1.0, once: bool = False) -> Iterator[int]:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 
-# C0 controls except tab, line feed and carriage return; DEL and the C1 controls.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# C0 controls (but NUL, removed outright) except tab, line feed and carriage return; DEL and C1.
+_CONTROL = re.compile(r"[\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 def clean_text(value: str) -> str:
-    return _CONTROL.sub("", value)
+    """Control characters become spaces (a stray cp1252 dash, \x96, sits between two words)."""
+    return _CONTROL.sub(" ", value).replace("\x00", "")
 
 
 def clean(value: str | None) -> str:

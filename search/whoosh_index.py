@@ -352,10 +352,13 @@ class WhooshIndex:
         if not documents and not deleted:
             return
         with self._writer() as writer:
-            for uid in deleted:
-                writer.delete_by_term("uid", uid)
+            # One searcher for all the deletes: update_document/delete_by_term open a new one per call,
+            # which made a large batch cost the square of the index size.
+            with writer.searcher() as searcher:
+                for uid in deleted | documents.keys():
+                    writer.delete_by_term("uid", uid, searcher=searcher)
             for doc in documents.values():
-                writer.update_document(**_fields(doc))
+                writer.add_document(**_fields(doc))
             writer.commit()
 
     def rebuild(self, documents: Iterable[Document]) -> int:

@@ -6,8 +6,9 @@ from network.extensions import db
 from network.indexing import after_commit
 
 
-def commit(index) -> None:
-    """Commit the unit of work, then bring the index up to date (the database is the truth)."""
+def commit(index, batch: int | None = None) -> None:
+    """Commit the unit of work, then bring the index up to date (the database is the truth).
+    Bulk writers pass a larger batch: fewer, larger index commits."""
     db.session.commit()
     if index is not None:
-        after_commit(index)
+        after_commit(index, batch=batch)

@@ -111,5 +111,5 @@ def test_control_characters_are_reported_not_crashed_on(app, tmp_path):
     )
     result = app.test_cli_runner().invoke(args=["import", str(path)])
     assert result.exit_code == 1
-    assert "nul.jsonl:1: key contains control characters" in result.output
-    assert "nul.jsonl:2: organisation contains control characters" in result.output
+    assert "nul.jsonl:1: key contains a NUL character" in result.output
+    assert "nul.jsonl:2: organisation contains a NUL character" in result.output
