@@ -30,7 +30,7 @@ translations: $(STAMP)
 messages: $(STAMP)
 	$(VENV)/bin/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext --sort-output --project Behovsborsen \
 		-o network/translations/messages.pot .
-	$(VENV)/bin/pybabel -q update -i network/translations/messages.pot -d network/translations --no-fuzzy-matching
+	$(VENV)/bin/pybabel -q update -i network/translations/messages.pot -d network/translations --no-fuzzy-matching --ignore-obsolete
 
 run: $(STAMP) translations
 	@$(FLASK) setup --demo

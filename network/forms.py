@@ -67,7 +67,21 @@ class LoginForm(Form):
     next = HiddenField()
 
 
-class RegisterForm(Form):
+class NewPasswordForm(Form):
+    """A new password, typed twice (registration, accepting an invitation)."""
+
+    password = PasswordField(
+        _l("Password"),
+        description=_l("At least 10 characters."),
+        validators=[DataRequired(), Length(min=PASSWORD_MIN, max=200)],
+    )
+    password2 = PasswordField(
+        _l("Repeat the password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The passwords are not the same."))],
+    )
+
+
+class RegisterForm(NewPasswordForm):
     kind = RadioField(
         _l("I represent"),
         choices=[
@@ -89,28 +103,10 @@ class RegisterForm(Form):
     is_startup = BooleanField(_l("We are a start-up"))
     name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=200)])
     email = EmailField(_l("Your e-mail"), validators=[DataRequired(), Email(), Length(max=254)])
-    password = PasswordField(
-        _l("Password"),
-        description=_l("At least 10 characters."),
-        validators=[DataRequired(), Length(min=PASSWORD_MIN, max=200)],
-    )
-    password2 = PasswordField(
-        _l("Repeat the password"),
-        validators=[DataRequired(), EqualTo("password", message=_l("The passwords are not the same."))],
-    )
 
 
-class AcceptInvitationForm(Form):
+class AcceptInvitationForm(NewPasswordForm):
     name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=200)])
-    password = PasswordField(
-        _l("Password"),
-        description=_l("At least 10 characters."),
-        validators=[DataRequired(), Length(min=PASSWORD_MIN, max=200)],
-    )
-    password2 = PasswordField(
-        _l("Repeat the password"),
-        validators=[DataRequired(), EqualTo("password", message=_l("The passwords are not the same."))],
-    )
 
 
 class InviteForm(Form):

@@ -6,13 +6,11 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 
-from network import reference
 from network.errors import NotAllowedError, NotFoundError, ValidationError
 from network.extensions import db
 from network.models import Capability, Domain, Maturity, Organisation, User
-from network.services import commit
+from network.services import commit, rules
 from network.text import clean
-from search import detect_language
 
 
 @dataclass(frozen=True)
@@ -30,43 +28,27 @@ class CapabilityDraft:
 
 def check_capability(draft: CapabilityDraft) -> dict:
     """The capability's columns from a draft, every rule checked (shared by the form and the import)."""
-    title = clean(draft.title)
-    if not title:
-        raise ValidationError(_("Give the capability a title."), field="title")
-    if len(title) > 300:
-        raise ValidationError(_("The title can be at most 300 characters."), field="title")
+    title = rules.title(draft.title, _("Give the capability a title."))
     domains = []
     for value in draft.domains:
         try:
             domains.append(Domain(value).value)
         except ValueError:
             raise ValidationError(_("Unknown domain: %(d)s", d=value), field="domains") from None
-    cpv = []
-    for code in draft.cpv:
-        normal = reference.normalise_cpv(code)
-        if normal is None:
-            raise ValidationError(_("Unknown CPV code: %(code)s", code=code), field="cpv")
-        cpv.append(normal)
-    for number in draft.fylker:
-        if not reference.valid_fylke(number):
-            raise ValidationError(_("Unknown fylke number: %(n)s", n=number), field="fylker")
     try:
         maturity = Maturity(draft.maturity or "in_use")
     except ValueError:
         raise ValidationError(_("Unknown maturity."), field="maturity") from None
-    language = draft.language
-    if language is not None and language not in ("nb", "nn", "en"):
-        raise ValidationError(_("Language must be nb, nn or en."), field="language")
     return {
         "title": title,
         "description": clean(draft.description),
         "domains": list(dict.fromkeys(domains)),
-        "cpv": list(dict.fromkeys(cpv)),
-        "fylker": list(dict.fromkeys(draft.fylker)),
+        "cpv": rules.cpv_codes(draft.cpv),
+        "fylker": rules.fylker(draft.fylker),
         "nationwide": bool(draft.nationwide),
         "maturity": maturity,
         "references": clean(draft.references),
-        "language": language or detect_language(f"{title} {draft.description}"),
+        "language": rules.language(draft.language, f"{title} {draft.description}"),
     }
 
 

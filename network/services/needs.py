@@ -7,13 +7,11 @@ from datetime import date
 
 from flask_babel import gettext as _
 
-from network import reference
 from network.errors import NotAllowedError, NotFoundError, ValidationError
 from network.extensions import db
 from network.models import STAGE_MOVES, Domain, Need, Organisation, Route, Stage, User, utcnow
-from network.services import commit
+from network.services import commit, rules
 from network.text import clean
-from search import detect_language
 
 MAX_BUDGET = 10**13
 
@@ -38,11 +36,7 @@ class NeedDraft:
 
 def check_need(draft: NeedDraft, org: Organisation) -> dict:
     """The need's columns from a draft, every rule checked (shared by the form and the import)."""
-    title = clean(draft.title)
-    if not title:
-        raise ValidationError(_("Give the need a title."), field="title")
-    if len(title) > 300:
-        raise ValidationError(_("The title can be at most 300 characters."), field="title")
+    title = rules.title(draft.title, _("Give the need a title."))
     try:
         domain = Domain(draft.domain or "other")
     except ValueError:
@@ -51,20 +45,8 @@ def check_need(draft: NeedDraft, org: Organisation) -> dict:
         route = Route(draft.route or "undecided")
     except ValueError:
         raise ValidationError(_("Unknown procurement route."), field="route") from None
-    cpv = []
-    for code in draft.cpv:
-        normal = reference.normalise_cpv(code)
-        if normal is None:
-            raise ValidationError(_("Unknown CPV code: %(code)s", code=code), field="cpv")
-        cpv.append(normal)
-    for number in draft.kommuner:
-        if not reference.valid_kommune(number):
-            raise ValidationError(_("Unknown kommune number: %(n)s", n=number), field="kommuner")
-    for number in draft.fylker:
-        if not reference.valid_fylke(number):
-            raise ValidationError(_("Unknown fylke number: %(n)s", n=number), field="fylker")
-    kommuner = list(dict.fromkeys(draft.kommuner))
-    fylker = list(dict.fromkeys(draft.fylker))
+    kommuner = rules.kommuner(draft.kommuner)
+    fylker = rules.fylker(draft.fylker)
     if not kommuner and not fylker and org.kommune:
         # The default area of a need is the body's own.
         kommuner = [org.kommune]
@@ -73,9 +55,6 @@ def check_need(draft: NeedDraft, org: Organisation) -> dict:
             raise ValidationError(_("The budget must be a positive number of kroner."), field=name)
     if draft.budget_min is not None and draft.budget_max is not None and draft.budget_min > draft.budget_max:
         raise ValidationError(_("The lowest budget cannot be above the highest."), field="budget_max")
-    language = draft.language
-    if language is not None and language not in ("nb", "nn", "en"):
-        raise ValidationError(_("Language must be nb, nn or en."), field="language")
     text = " ".join((title, draft.description, draft.affected, draft.outcome))
     return {
         "title": title,
@@ -83,14 +62,14 @@ def check_need(draft: NeedDraft, org: Organisation) -> dict:
         "affected": clean(draft.affected),
         "outcome": clean(draft.outcome),
         "domain": domain,
-        "cpv": list(dict.fromkeys(cpv)),
+        "cpv": rules.cpv_codes(draft.cpv),
         "kommuner": kommuner,
         "fylker": fylker,
         "route": route,
         "budget_min": draft.budget_min,
         "budget_max": draft.budget_max,
         "deadline": draft.deadline,
-        "language": language or detect_language(text),
+        "language": rules.language(draft.language, text),
         "doffin_ref": clean(draft.doffin_ref) or None,
     }
 
