@@ -138,7 +138,7 @@ def reindex_command() -> None:
 
     ensure_schema(current_app)
     started = time.monotonic()
-    count = indexing.reindex(_index())
+    count = indexing.reindex(_index(), progress=lambda n: click.echo(f"  {n} documents…", err=True))
     click.echo(f"Indexed {count} documents in {time.monotonic() - started:.1f} s.")
 
 

@@ -17,6 +17,9 @@ def defaults(instance_path: str) -> dict:
         # Apply pending index events in the web process right after each commit. Turn off when
         # several workers run and `flask index follow` does the indexing.
         "INDEX_INLINE": True,
+        # Seconds a writer waits for the index lock (held by a rebuild or another writer) before it
+        # leaves its events pending; short, since a web request is waiting.
+        "INDEX_WRITE_TIMEOUT": 2.0,
         "MAIL_OUTBOX_DIR": str(instance / "outbox"),
         "MAIL_SERVER": None,
         "MAIL_PORT": 25,

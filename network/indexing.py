@@ -6,7 +6,7 @@ import hashlib
 import logging
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, fields
 
 import sqlalchemy as sa
@@ -44,8 +44,9 @@ class LazyIndex:
     """Opens the index on first use and tries again on the next use if that failed, so a missing or
     broken index never stops a page or a save: callers get IndexUnavailableError when they use it."""
 
-    def __init__(self, path: str | None):
+    def __init__(self, path: str | None, writer_timeout: float):
         self._path = path
+        self._writer_timeout = writer_timeout
         self._index: SearchIndex | None = None
         self._lock = threading.Lock()
 
@@ -53,7 +54,7 @@ class LazyIndex:
         if self._index is None:
             with self._lock:
                 if self._index is None:
-                    self._index = open_index(self._path)
+                    self._index = open_index(self._path, writer_timeout=self._writer_timeout)
         return self._index
 
     def __getattr__(self, name: str):
@@ -71,7 +72,9 @@ def get_index(app: Flask | None = None) -> SearchIndex:
     index = app.extensions.get("search_index")
     if index is None:
         path = None if app.config["SEARCH_STORAGE"] == "memory" else app.config["SEARCH_INDEX_DIR"]
-        index = app.extensions.setdefault("search_index", LazyIndex(path))
+        index = app.extensions.setdefault(
+            "search_index", LazyIndex(path, float(app.config.get("INDEX_WRITE_TIMEOUT", 2.0)))
+        )
     return index
 
 
@@ -319,7 +322,12 @@ def after_commit(index: SearchIndex, batch: int | None = None) -> None:
 def follow(index: SearchIndex, interval: float = 1.0, once: bool = False) -> Iterator[int]:
     """Apply pending events forever (or once), yielding how many each round applied."""
     while True:
-        count = apply_pending(index)
+        try:
+            count = apply_pending(index)
+        except (IndexUnavailableError, sa.exc.OperationalError) as exc:
+            # A rebuild holds the index, or the database is busy: wait and try again.
+            log.warning("index follow: %s; retrying", exc)
+            count = 0
         db.session.remove()
         yield count
         if once:
@@ -347,18 +355,29 @@ def all_documents(batch: int = 1000) -> Iterator[Document]:
                 session.expunge_all()
 
 
-def reindex(index: SearchIndex) -> int:
-    """Rebuild the index from the database and mark every event up to now as applied."""
+def reindex(index: SearchIndex, progress: Callable[[int], None] | None = None) -> int:
+    """Rebuild the index from the database and mark every event up to now as applied.
+
+    The database is not locked meanwhile: a change committed during the rebuild has a later event,
+    which the next indexer run applies on top."""
+    last_event = db.session.scalar(sa.select(sa.func.max(IndexEvent.id))) or 0
+    db.session.commit()
+
+    def counted(documents: Iterable[Document]) -> Iterator[Document]:
+        for number, document in enumerate(documents, start=1):
+            if progress is not None and number % 5000 == 0:
+                progress(number)
+            yield document
+
+    count = index.rebuild(counted(all_documents()))
     try:
         state = _claim_state()
-        last_event = db.session.scalar(sa.select(sa.func.max(IndexEvent.id))) or 0
-        count = index.rebuild(all_documents())
         state.last_event_id = max(state.last_event_id, last_event)
         db.session.commit()
-        return count
     except Exception:
         db.session.rollback()
         raise
+    return count
 
 
 @dataclass(frozen=True)

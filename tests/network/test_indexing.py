@@ -132,3 +132,25 @@ def test_follow_once_applies_pending_events(app, make, index):
     result = app.test_cli_runner().invoke(args=["index", "follow", "--once"])
     assert result.exit_code == 0, result.output
     assert indexing.pending_count() == 0
+
+
+def test_a_change_committed_during_a_rebuild_is_applied_after_it(app, make, index):
+    need = make.need(title="Snørydding med autonome maskiner")
+
+    class ChangingDuringRebuild:
+        """The real index; while it rebuilds, someone saves a change in the web process."""
+
+        def __getattr__(self, name):
+            return getattr(index, name)
+
+        def rebuild(self, documents):
+            documents = list(documents)
+            need.title = "Snørydding med droner"
+            db.session.commit()
+            return index.rebuild(documents)
+
+    indexing.reindex(ChangingDuringRebuild())
+    assert indexing.pending_count() == 1
+    indexing.apply_pending(index)
+    assert ("need", need.id) in _ids(index, "droner")
+    assert indexing.verify(index).clean
