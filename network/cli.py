@@ -15,6 +15,7 @@ from network import indexing
 from network.errors import DomainError, ImportFileError
 from network.extensions import db
 from network.models import Organisation, User
+from search import IndexUnavailableError
 
 
 def register_commands(app: Flask) -> None:
@@ -50,7 +51,16 @@ def setup_command(demo: bool) -> None:
         _ensure_demo_logins()
     elif demo:
         click.echo("Database already has content; demo content not loaded again.")
-    indexing.apply_pending(_index())
+    index = _index()
+    try:
+        indexing.apply_pending(index)
+        clean = indexing.verify(index).clean
+    except IndexUnavailableError:
+        clean = False
+    if not clean:
+        # A deleted, outdated or half-written index folder: rebuild it from the database.
+        click.echo("Rebuilding the search index from the database…")
+        click.echo(f"Indexed {indexing.reindex(index)} documents.")
     if demo:
         _print_demo_logins()
 

@@ -154,3 +154,12 @@ def test_a_change_committed_during_a_rebuild_is_applied_after_it(app, make, inde
     indexing.apply_pending(index)
     assert ("need", need.id) in _ids(index, "droner")
     assert indexing.verify(index).clean
+
+
+def test_setup_rebuilds_an_index_that_lost_its_content(app, make, index):
+    need = make.need(title="Kollektivtransport på bestilling")
+    index.rebuild([])  # the index folder was deleted or replaced
+    result = app.test_cli_runner().invoke(args=["setup"])
+    assert result.exit_code == 0, result.output
+    assert "Rebuilding the search index" in result.output
+    assert ("need", need.id) in _ids(index, "kollektivtransport")
