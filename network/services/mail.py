@@ -14,7 +14,7 @@ from flask import current_app
 log = logging.getLogger(__name__)
 
 
-def send_mail(to: str, subject: str, text: str) -> EmailMessage:
+def send_mail(to: str, subject: str, text: str, headers: dict[str, str] | None = None) -> EmailMessage:
     config = current_app.config
     msg = EmailMessage()
     msg["From"] = config["MAIL_SENDER"]
@@ -22,6 +22,8 @@ def send_mail(to: str, subject: str, text: str) -> EmailMessage:
     msg["Subject"] = subject
     msg["Date"] = datetime.now(UTC)
     msg["Message-ID"] = make_msgid(domain="behovsborsen.no")
+    for name, value in (headers or {}).items():
+        msg[name] = value
     msg.set_content(text)
     if config.get("MAIL_SERVER"):
         _send_smtp(msg, config)

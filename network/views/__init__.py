@@ -6,9 +6,33 @@ from flask import Flask
 
 
 def register_views(app: Flask) -> None:
-    from network.views import admin, api, auth, capabilities, main, needs, organisations, search
+    from network.views import (
+        admin,
+        api,
+        auth,
+        capabilities,
+        coordination,
+        dialogue,
+        main,
+        needs,
+        notifications,
+        organisations,
+        search,
+    )
     from network.views.helpers import register_template_helpers
 
-    for module in (main, auth, needs, capabilities, organisations, search, admin, api):
+    for module in (
+        main,
+        auth,
+        needs,
+        capabilities,
+        organisations,
+        search,
+        admin,
+        api,
+        dialogue,
+        coordination,
+        notifications,
+    ):
         app.register_blueprint(module.bp)
     register_template_helpers(app)

@@ -1,4 +1,4 @@
-"""Tables and single-row invariants. Models never commit; services do."""
+"""Organisations, users, needs, capabilities, responses and the index bookkeeping. Models never commit."""
 
 from __future__ import annotations
 
@@ -89,7 +89,7 @@ class ResponseStatus(enum.StrEnum):
     DECLINED = "declined"
 
 
-def _enum(cls: type[enum.StrEnum], length: int = 32) -> sa.Enum:
+def enum_column(cls: type[enum.StrEnum], length: int = 32) -> sa.Enum:
     # Stored as plain strings (no native ENUM type), so adding a value needs no type migration.
     return sa.Enum(cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e])
 
@@ -99,12 +99,12 @@ class Organisation(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str | None] = mapped_column(sa.String(200), unique=True)
-    kind: Mapped[OrgKind] = mapped_column(_enum(OrgKind))
+    kind: Mapped[OrgKind] = mapped_column(enum_column(OrgKind))
     name: Mapped[str] = mapped_column(sa.String(200))
     org_number: Mapped[str | None] = mapped_column(sa.String(9), index=True)
     country: Mapped[str] = mapped_column(sa.String(2), default="NO")
     foreign_id: Mapped[str | None] = mapped_column(sa.String(64))
-    sector: Mapped[Sector | None] = mapped_column(_enum(Sector))
+    sector: Mapped[Sector | None] = mapped_column(enum_column(Sector))
     kommune: Mapped[str | None] = mapped_column(sa.String(4))
     fylke: Mapped[str | None] = mapped_column(sa.String(2))
     website: Mapped[str | None] = mapped_column(sa.String(300))
@@ -148,8 +148,10 @@ class User(UserMixin, db.Model):
     name: Mapped[str] = mapped_column(sa.String(200))
     password_hash: Mapped[str] = mapped_column(sa.String(256))
     organisation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
-    role: Mapped[Role] = mapped_column(_enum(Role), default=Role.MEMBER)
+    role: Mapped[Role] = mapped_column(enum_column(Role), default=Role.MEMBER)
     is_site_admin: Mapped[bool] = mapped_column(default=False)
+    # The language the user last chose; notices and their e-mails are written in it.
+    locale: Mapped[str] = mapped_column(sa.String(5), default="nb", server_default="nb")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     organisation: Mapped[Organisation | None] = relationship(back_populates="users")
@@ -198,12 +200,12 @@ class Need(db.Model):
     description: Mapped[str] = mapped_column(sa.Text, default="")
     affected: Mapped[str] = mapped_column(sa.Text, default="")
     outcome: Mapped[str] = mapped_column(sa.Text, default="")
-    domain: Mapped[Domain] = mapped_column(_enum(Domain), default=Domain.OTHER)
+    domain: Mapped[Domain] = mapped_column(enum_column(Domain), default=Domain.OTHER)
     cpv: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     kommuner: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     fylker: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
-    route: Mapped[Route] = mapped_column(_enum(Route), default=Route.UNDECIDED)
-    stage: Mapped[Stage] = mapped_column(_enum(Stage), default=Stage.DRAFT, index=True)
+    route: Mapped[Route] = mapped_column(enum_column(Route), default=Route.UNDECIDED)
+    stage: Mapped[Stage] = mapped_column(enum_column(Stage), default=Stage.DRAFT, index=True)
     budget_min: Mapped[int | None] = mapped_column(sa.BigInteger)
     budget_max: Mapped[int | None] = mapped_column(sa.BigInteger)
     deadline: Mapped[date | None]
@@ -245,7 +247,7 @@ class Capability(db.Model):
     cpv: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     fylker: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     nationwide: Mapped[bool] = mapped_column(default=False)
-    maturity: Mapped[Maturity] = mapped_column(_enum(Maturity), default=Maturity.IN_USE)
+    maturity: Mapped[Maturity] = mapped_column(enum_column(Maturity), default=Maturity.IN_USE)
     references: Mapped[str] = mapped_column(sa.Text, default="")
     language: Mapped[str | None] = mapped_column(sa.String(2))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -270,7 +272,9 @@ class Response(db.Model):
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     message: Mapped[str] = mapped_column(sa.Text)
     link: Mapped[str | None] = mapped_column(sa.String(500))
-    status: Mapped[ResponseStatus] = mapped_column(_enum(ResponseStatus), default=ResponseStatus.SUBMITTED)
+    status: Mapped[ResponseStatus] = mapped_column(
+        enum_column(ResponseStatus), default=ResponseStatus.SUBMITTED
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
