@@ -9,7 +9,7 @@ FLASK := $(PY) -m flask --app app
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint translations messages reindex clean
+.PHONY: run test lint bench translations messages reindex clean
 
 $(STAMP): requirements.lock pyproject.toml
 	@echo "==> creating $(VENV) (once)"
@@ -39,6 +39,10 @@ run: $(STAMP) translations
 
 test: $(STAMP) translations
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Page and API timings on the demo content (median and p95).
+bench: $(STAMP) translations
+	$(PY) bench/pages.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
