@@ -1,4 +1,4 @@
-"""`flask` commands: setup, import, reindex, index verify/follow/status, create-admin."""
+"""`flask` commands: setup, import, reindex, index verify/follow/status, create-admin, notify send."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(reindex_command)
     app.cli.add_command(index_group)
     app.cli.add_command(create_admin_command)
+    app.cli.add_command(notify_group)
 
 
 def _index():
@@ -218,3 +219,32 @@ def create_admin_command(email: str, name: str, password: str) -> None:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
     click.echo(f"{user.email} is a site administrator.")
+
+
+@click.group("notify")
+def notify_group() -> None:
+    """E-mail the notices of the site's inbox."""
+
+
+@notify_group.command("send")
+@click.option("--quiet", is_flag=True, help="Print nothing when there was nothing to send.")
+@with_appcontext
+def notify_send_command(quiet: bool) -> None:
+    """Send the notice mails that are due; for cron (every few minutes), safe to run twice.
+
+    Notices chosen "immediately" go out one per mail. Daily summaries hold the notices made before
+    today's 00:00 UTC, weekly ones those made before Monday 00:00 UTC: one mail per user. Links in
+    the mails use FLASK_SITE_URL (e.g. https://behovsborsen.no). Exits 1 when a mail failed (its
+    notices are tried again on the next run), 0 otherwise, also when there was nothing to send.
+    """
+    from network.schema import ensure_schema
+    from network.services.notifications import send_due
+
+    ensure_schema(current_app)
+    report = send_due()
+    if report.mails or report.failed or not quiet:
+        click.echo(
+            f"Sent {report.mails} mail(s) with {report.notices} notice(s); {report.failed} mail(s) failed."
+        )
+    if report.failed:
+        sys.exit(1)

@@ -7,6 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
+    DateTimeLocalField,
     EmailField,
     HiddenField,
     IntegerField,
@@ -204,3 +205,185 @@ class ResponseStatusForm(Form):
 
 class ConfirmForm(Form):
     """An empty form: a POST with a CSRF token, for buttons such as publish, verify, delete."""
+
+
+# -- coordination groups ----------------------------------------------------------------------
+
+
+class GroupInviteForm(Form):
+    """One click on the peers panel: invite the body that owns this similar need."""
+
+    peer_need_id = HiddenField(validators=[DataRequired(), Regexp(r"^\d{1,12}$")])
+
+
+class GroupAnswerForm(Form):
+    """Accept or decline: an invitation (the invited body) or a request to join (the lead)."""
+
+    answer = SelectField(
+        _l("Answer"),
+        choices=[SelectChoice("accept", _l("Accept")), SelectChoice("decline", _l("Decline"))],
+        validators=[DataRequired()],
+    )
+
+
+class GroupJoinForm(Form):
+    # The choices are the asking body's joinable needs, set by the view; the service checks the need.
+    need_id = SelectField(
+        _l("The need you bring (optional)"),
+        description=_l("One of your organisation's published needs that is not in a group yet."),
+        choices=[],
+        validate_choice=False,
+        validators=[Optional(), Regexp(r"^\d{0,12}$")],
+    )
+
+
+class GroupNeedForm(Form):
+    need_id = SelectField(
+        _l("Need"),
+        choices=[],
+        validate_choice=False,
+        validators=[DataRequired(), Regexp(r"^\d{1,12}$")],
+    )
+
+
+class GroupStageForm(Form):
+    stage = SelectField(_l("New stage"), choices=[], validate_choice=False, validators=[DataRequired()])
+
+
+class GroupPostForm(Form):
+    text = TextAreaField(
+        _l("Message to the group"),
+        description=_l("Only the member bodies of the group see the discussion."),
+        validators=[DataRequired(), Length(max=5000)],
+    )
+
+
+# -- early market dialogue: questions, meetings, one message to respondents --------------------
+
+# What a datetime-local input sends (with or without seconds, "T" or a space).
+LOCAL_DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
+
+
+class QuestionForm(Form):
+    text = TextAreaField(
+        _l("Your question"),
+        description=_l(
+            "The answer is published for everyone, without your name or organisation. "
+            "Leave out details that would identify you."
+        ),
+        validators=[DataRequired(), Length(max=5000)],
+    )
+
+
+class AnswerForm(Form):
+    text = TextAreaField(
+        _l("The question as it will be published"),
+        description=_l("You may reword it to remove details that identify who asked."),
+        validators=[DataRequired(), Length(max=5000)],
+    )
+    # Optional here: "save the wording only" sends no answer; the service asks for one when answering.
+    answer = TextAreaField(
+        _l("Answer"),
+        description=_l("Everyone can read the answer: every supplier gets the same information."),
+        validators=[Optional(), Length(max=20000)],
+    )
+
+
+class MeetingForm(Form):
+    title = StringField(
+        _l("Title"),
+        description=_l("What the meeting is about: “Dialogue meeting on falls at night”."),
+        validators=[DataRequired(), Length(max=300)],
+    )
+    # Times are read in Norwegian time; the services receive them as UTC. DataRequired also stands in
+    # for a value the browser could not send as a date and time.
+    starts_at = DateTimeLocalField(
+        _l("Starts"),
+        format=LOCAL_DATETIME_FORMATS,
+        description=_l("Date and time, Norwegian time."),
+        validators=[DataRequired(message=_l("Give the date and time the meeting starts."))],
+    )
+    ends_at = DateTimeLocalField(
+        _l("Ends"),
+        format=LOCAL_DATETIME_FORMATS,
+        description=_l("Date and time, Norwegian time."),
+        validators=[DataRequired(message=_l("Give the date and time the meeting ends."))],
+    )
+    place = StringField(
+        _l("Place"),
+        description=_l("Address and room. Leave empty for a video meeting."),
+        validators=[Optional(), Length(max=300)],
+    )
+    video_link = URLField(
+        _l("Video link"),
+        description=_l("Starts with https://. Only organisations that sign up see it."),
+        validators=[Optional(), URL(), Length(max=500)],
+    )
+    capacity = IntegerField(
+        _l("Seats"),
+        description=_l("One seat per organisation."),
+        validators=[
+            DataRequired(message=_l("Give the number of seats, at least 1.")),
+            NumberRange(min=1, max=10000),
+        ],
+    )
+    signup_deadline = DateTimeLocalField(
+        _l("Sign-up deadline"),
+        format=LOCAL_DATETIME_FORMATS,
+        description=_l("Leave empty to take sign-ups until the meeting starts."),
+        validators=[Optional()],
+    )
+    description = TextAreaField(
+        _l("Programme and practical information"),
+        description=_l("The agenda, who should come, what to prepare."),
+        validators=[Optional(), Length(max=5000)],
+    )
+
+
+class RespondentsMessageForm(Form):
+    subject = StringField(
+        _l("Subject"),
+        description=_l("The title of the notice and the subject of the e-mail."),
+        validators=[DataRequired(), Length(max=200)],
+    )
+    text = TextAreaField(
+        _l("Message"),
+        description=_l("Every recipient gets the same text."),
+        validators=[DataRequired(), Length(max=10000)],
+    )
+
+
+class SavedSearchForm(Form):
+    """A name for the search page's current query; the query and its filters come as hidden inputs."""
+
+    name = StringField(_l("Name of the search"), validators=[DataRequired(), Length(max=200)])
+    q = HiddenField(validators=[Optional(), Length(max=500)])
+    domain = SelectMultipleField(choices=[], validate_choice=False)
+    fylke = SelectMultipleField(choices=[], validate_choice=False)
+    cpv = SelectMultipleField(choices=[], validate_choice=False)
+    stage = SelectMultipleField(choices=[], validate_choice=False)
+    kind = SelectMultipleField(choices=[], validate_choice=False)
+
+
+class NotificationPreferencesForm(Form):
+    """One radio group per kind of notice: immediately, daily, weekly or off (inbox only)."""
+
+    FREQUENCIES = (
+        ("immediately", _l("Immediately")),
+        ("daily", _l("Daily summary")),
+        ("weekly", _l("Weekly summary")),
+        ("off", _l("No e-mail (only in the inbox)")),
+    )
+
+    @classmethod
+    def for_kinds(cls, kinds: dict) -> type[NotificationPreferencesForm]:
+        """The form with a field for each kind (name → label)."""
+        fields = {
+            kind: RadioField(
+                label,
+                choices=[SelectChoice(value, text) for value, text in cls.FREQUENCIES],
+                validators=[DataRequired()],
+            )
+            for kind, label in kinds.items()
+        }
+        return type("NotificationPreferencesForm", (cls,), fields)

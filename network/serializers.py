@@ -7,7 +7,9 @@ from datetime import UTC, date, datetime
 
 from flask_babel import gettext as _
 
-from network.models import Capability, Need, Organisation
+from network.models import Capability, CoordinationGroup, Need, Organisation
+from network.services import coordination
+from network.services import dialogue as dialogue_service
 from network.services.matching import NeedMatch, SupplierMatch
 from network.services.searching import SearchPage
 from network.views import labels
@@ -86,7 +88,14 @@ def need_dict(need: Need) -> dict:
         "published_at": _when(need.published_at),
         "updated_at": _when(need.updated_at),
         "organisation": organisation_summary(need.organisation),
+        "coordination_group": coordination.group_id_of_need(need.id),
+        # The public Q&A: what was asked (as the body worded it) and the answer; never who asked.
+        "questions": [question_dict(q) for q in dialogue_service.public_questions(need)],
     }
+
+
+def question_dict(question) -> dict:
+    return {"text": question.text, "answer": question.answer, "answered_at": _when(question.answered_at)}
 
 
 def capability_dict(cap: Capability) -> dict:
@@ -188,3 +197,32 @@ def search_page_dict(page: SearchPage, item: Callable[[object], dict]) -> dict:
 
 def cpv_suggestion_dict(code: str, value: float) -> dict:
     return {"code": code, "label": labels.cpv(code), "score": score(value)}
+
+
+# -- coordination groups (the public parts: never the discussion, nor open invitations) ----------
+
+
+def need_summary(need: Need) -> dict:
+    return {
+        "id": need.id,
+        "key": need.key,
+        "url": need.url,
+        "title": need.title,
+        "stage": _value(need.stage),
+        "organisation": organisation_summary(need.organisation),
+    }
+
+
+def coordination_group_dict(group: CoordinationGroup) -> dict:
+    return {
+        "id": group.id,
+        "url": group.url,
+        "title": group.title,
+        "stage": _value(group.stage),
+        "lead": organisation_summary(group.lead),
+        # Every member body, the lead included.
+        "members": [organisation_summary(org) for org in group.members],
+        "needs": [need_summary(need) for need in group.needs if need.is_published],
+        "created_at": _when(group.created_at),
+        "updated_at": _when(group.updated_at),
+    }

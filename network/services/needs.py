@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from network.errors import NotAllowedError, NotFoundError, ValidationError
 from network.extensions import db
 from network.models import STAGE_MOVES, Domain, Need, Organisation, Route, Stage, User, utcnow
-from network.services import commit, rules
+from network.services import commit, notifications, rules
 from network.text import clean
 
 MAX_BUDGET = 10**13
@@ -136,6 +136,7 @@ def publish_need(actor: User, need: Need, index) -> Need:
         raise ValidationError(_("Only a draft can be published."))
     need.stage = Stage.OPEN
     need.published_at = utcnow()
+    notifications.need_published(actor, need)
     commit(index)
     return need
 
@@ -153,6 +154,7 @@ def move_stage(actor: User, need: Need, stage: str, index, doffin_ref: str | Non
     need.stage = target
     if target == Stage.TENDERED and doffin_ref:
         need.doffin_ref = clean(doffin_ref)[:40]
+    notifications.need_stage_changed(actor, need)
     commit(index)
     return need
 

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from network.errors import ConflictError, NotAllowedError, NotFoundError, ValidationError
 from network.extensions import db
 from network.models import Need, Response, ResponseStatus, User
-from network.services import commit
+from network.services import commit, notifications
 from network.text import clean
 
 
@@ -57,6 +57,7 @@ def submit_response(actor: User, need: Need, draft: ResponseDraft) -> Response:
         need=need, organisation_id=actor.organisation_id, user=actor, message=message, link=link
     )
     db.session.add(response)
+    notifications.response_submitted(actor, response)
     commit(None)
     return response
 
@@ -75,10 +76,13 @@ def set_status(actor: User, response_id: int, status: str) -> Response:
         raise NotFoundError(_("No such response."))
     if not actor.belongs_to(response.need.organisation_id):
         raise NotAllowedError(_("Only the need's own organisation can change a response's status."))
+    previous = response.status
     try:
         response.status = ResponseStatus(status)
     except ValueError:
         raise ValidationError(_("Unknown status."), field="status") from None
+    if response.status != previous:
+        notifications.response_status_changed(actor, response)
     commit(None)
     return response
 

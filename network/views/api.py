@@ -13,6 +13,7 @@ from network.indexing import get_index
 from network.models import Domain, Organisation, Stage
 from network.services import accounts, matching, searching
 from network.services import capabilities as capability_service
+from network.services import coordination as coordination_service
 from network.services import needs as need_service
 from network.views import labels
 from search import CAPABILITY, NEED, IndexUnavailableError, SearchQuery
@@ -221,3 +222,26 @@ def cpv_search():
     locale = labels.locale()
     entries = reference.search_cpv(request.args.get("q", ""), locale, limit)
     return jsonify({"items": [{"code": e.code, "label": e.label(locale)} for e in entries]})
+
+
+# -- coordination groups ----------------------------------------------------------------------
+
+
+@bp.get("/coordination-groups")
+def coordination_groups():
+    page = _int_arg("page", 1, 1, MAX_PAGE)
+    per_page = _int_arg("per_page", 20, 1, MAX_PER_PAGE)
+    found = coordination_service.groups_page(page, per_page)
+    return jsonify(
+        {
+            "items": [serializers.coordination_group_dict(g) for g in found.items],
+            "total": found.total,
+            "page": page,
+            "per_page": per_page,
+        }
+    )
+
+
+@bp.get("/coordination-groups/<int:group_id>")
+def coordination_group(group_id: int):
+    return jsonify(serializers.coordination_group_dict(coordination_service.get_group(group_id)))

@@ -1,12 +1,295 @@
-"""dialogue views (being built)."""
+"""Early market dialogue: questions and answers, dialogue meetings and one message to respondents."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from dataclasses import dataclass, field
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext, to_utc
+from flask_login import current_user, login_required
+
+from network.errors import ConflictError, NotAllowedError, ValidationError
+from network.forms import AnswerForm, ConfirmForm, MeetingForm, QuestionForm, RespondentsMessageForm
+from network.models import Need, Question
+from network.services import dialogue as dialogue_service
+from network.services import needs as needs_service
+from network.views.forms_util import field_error, form_status
 
 bp = Blueprint("dialogue", __name__)
 
+# The need page holds several forms: prefixes keep their fields' names and ids apart.
+QUESTION_PREFIX = "question"
+MEETING_PREFIX = "meeting"
 
-def need_context(need, user) -> dict:
-    """What the need page shows of this part of the site, for this user."""
-    return {}
+
+def _answer_prefix(question: Question) -> str:
+    return f"answer-{question.id}"
+
+
+def question_form() -> QuestionForm:
+    return QuestionForm(prefix=QUESTION_PREFIX)
+
+
+def meeting_form() -> MeetingForm:
+    return MeetingForm(prefix=MEETING_PREFIX)
+
+
+def answer_form(question: Question) -> AnswerForm:
+    form = AnswerForm(prefix=_answer_prefix(question))
+    if request.method == "GET":
+        form.text.data = question.text
+        form.answer.data = question.answer
+    return form
+
+
+@dataclass
+class DialoguePanel:
+    """What the need page shows of the dialogue, for one reader."""
+
+    is_body: bool
+    takes_questions: bool
+    public_questions: list = field(default_factory=list)
+    # The reader's own unanswered questions, or (for the body) all of them with answer forms.
+    unanswered: list = field(default_factory=list)
+    answer_forms: dict = field(default_factory=dict)
+    question_form: QuestionForm | None = None
+    # Why a logged-in reader may not ask ("" when they may, or nobody needs telling).
+    ask_refusal: str = ""
+    meetings: list = field(default_factory=list)
+    meeting_form: MeetingForm | None = None
+    can_sign_up: bool = False
+
+
+def need_context(need: Need, user) -> dict:
+    """What the need page shows of this part of the site, for this user: a few queries in all."""
+    if not need.is_published:
+        return {"dialogue": None}
+    is_body = dialogue_service.is_need_body(user, need)
+    questions = dialogue_service.questions_for(user, need)
+    panel = DialoguePanel(
+        is_body=is_body,
+        takes_questions=dialogue_service.takes_questions(need),
+        public_questions=questions.public,
+        unanswered=questions.unanswered,
+        meetings=dialogue_service.meetings_for(user, need),
+        can_sign_up=dialogue_service.is_supplier_user(user),
+    )
+    if is_body:
+        panel.answer_forms = {q.id: answer_form(q) for q in questions.unanswered}
+        if dialogue_service.can_schedule(user, need):
+            panel.meeting_form = meeting_form()
+    elif dialogue_service.can_ask(user, need):
+        panel.question_form = question_form()
+    elif user is not None and user.is_authenticated and panel.takes_questions:
+        if user.organisation is None:
+            panel.ask_refusal = _("Only users of an organisation can ask questions.")
+        elif not dialogue_service.may_ask_as(user.organisation):
+            panel.ask_refusal = _(
+                "Your organisation can ask questions once an administrator has verified it."
+            )
+    return {"dialogue": panel}
+
+
+def _need_url(need_id: int, anchor: str = "") -> str:
+    return url_for("needs.detail", need_id=need_id) + (f"#{anchor}" if anchor else "")
+
+
+def _visible_need(need_id: int) -> Need:
+    return needs_service.get_visible(current_user, need_id)
+
+
+def _visible_meeting(meeting_id: int):
+    meeting = dialogue_service.get_meeting(meeting_id)
+    _visible_need(meeting.need_id)
+    return meeting
+
+
+# -- questions --------------------------------------------------------------------------------
+
+
+@bp.route("/needs/<int:need_id>/questions", methods=["GET", "POST"])
+@login_required
+def ask(need_id: int):
+    need = _visible_need(need_id)
+    dialogue_service.require_may_ask(current_user, need)
+    form = question_form()
+    if form.validate_on_submit():
+        try:
+            dialogue_service.ask_question(current_user, need, dialogue_service.QuestionDraft(form.text.data))
+        except ValidationError as exc:
+            field_error(form, exc)
+        else:
+            flash(
+                _("Your question is sent. When the public body answers it, everyone can read the answer."),
+                "success",
+            )
+            return redirect(_need_url(need.id, "questions"))
+    return render_template("dialogue/ask.html", need=need, form=form), form_status()
+
+
+@bp.route("/questions/<int:question_id>/answer", methods=["GET", "POST"])
+@login_required
+def answer(question_id: int):
+    question = dialogue_service.get_question(question_id)
+    need = _visible_need(question.need_id)
+    if not dialogue_service.is_need_body(current_user, need):
+        abort(403)
+    form = answer_form(question)
+    reword_only = request.form.get("action") == "reword"
+    first = not question.is_answered
+    if form.validate_on_submit():
+        try:
+            if reword_only:
+                dialogue_service.reword_question(current_user, question.id, form.text.data)
+            else:
+                dialogue_service.answer_question(
+                    current_user,
+                    question.id,
+                    dialogue_service.AnswerDraft(answer=form.answer.data or "", text=form.text.data),
+                )
+        except ValidationError as exc:
+            field_error(form, exc)
+        else:
+            if reword_only:
+                flash(_("The new wording is saved. The question is not answered yet."), "success")
+            elif first:
+                flash(_("The answer is published on the need's page for everyone."), "success")
+            else:
+                flash(_("The answer is updated."), "success")
+            return redirect(_need_url(need.id, f"question-{question.id}"))
+    return render_template("dialogue/answer.html", need=need, question=question, form=form), form_status()
+
+
+# -- dialogue meetings ------------------------------------------------------------------------
+
+
+def _local_to_utc(value):
+    # The form's times are the reader's (Norwegian) wall clock; everything stored is naive UTC.
+    return to_utc(value) if value is not None else None
+
+
+@bp.route("/needs/<int:need_id>/meetings", methods=["GET", "POST"])
+@login_required
+def schedule(need_id: int):
+    need = _visible_need(need_id)
+    if not dialogue_service.is_need_body(current_user, need):
+        abort(403)
+    if not need.is_open:
+        flash(_("Dialogue meetings can only be scheduled while the need is open."), "error")
+        return redirect(_need_url(need.id))
+    form = meeting_form()
+    if form.validate_on_submit():
+        draft = dialogue_service.MeetingDraft(
+            title=form.title.data or "",
+            starts_at=_local_to_utc(form.starts_at.data),
+            ends_at=_local_to_utc(form.ends_at.data),
+            capacity=form.capacity.data,
+            signup_deadline=_local_to_utc(form.signup_deadline.data),
+            place=form.place.data or "",
+            video_link=form.video_link.data or None,
+            description=form.description.data or "",
+        )
+        try:
+            meeting = dialogue_service.schedule_meeting(current_user, need, draft)
+        except ValidationError as exc:
+            field_error(form, exc)
+        else:
+            flash(_("The meeting is scheduled. Suppliers can now sign up on the need's page."), "success")
+            return redirect(_need_url(need.id, f"meeting-{meeting.id}"))
+    return render_template("dialogue/meeting_form.html", need=need, form=form), form_status()
+
+
+@bp.get("/meetings/<int:meeting_id>")
+@login_required
+def meeting(meeting_id: int):
+    meeting = _visible_meeting(meeting_id)
+    signups = dialogue_service.signups_for_body(current_user, meeting)
+    return render_template("dialogue/meeting.html", meeting=meeting, need=meeting.need, signups=signups)
+
+
+def _confirmed() -> None:
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+
+
+@bp.post("/meetings/<int:meeting_id>/signup")
+@login_required
+def signup(meeting_id: int):
+    meeting = _visible_meeting(meeting_id)
+    _confirmed()
+    try:
+        dialogue_service.sign_up(current_user, meeting.id)
+    except ConflictError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(
+            _(
+                "Your organisation is signed up. "
+                "Add the meeting to your calendar with the link next to the meeting."
+            ),
+            "success",
+        )
+    return redirect(_need_url(meeting.need_id, f"meeting-{meeting.id}"))
+
+
+@bp.post("/meetings/<int:meeting_id>/cancel")
+@login_required
+def cancel_signup(meeting_id: int):
+    meeting = _visible_meeting(meeting_id)
+    _confirmed()
+    try:
+        dialogue_service.cancel_signup(current_user, meeting.id)
+    except ConflictError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(_("Your organisation's seat is cancelled."), "success")
+    return redirect(_need_url(meeting.need_id, f"meeting-{meeting.id}"))
+
+
+@bp.get("/meetings/<int:meeting_id>/calendar.ics")
+@login_required
+def calendar(meeting_id: int):
+    meeting = _visible_meeting(meeting_id)
+    body = dialogue_service.calendar_file(current_user, meeting.id)
+    return Response(
+        body.encode("utf-8"),
+        mimetype="text/calendar",
+        headers={
+            "Content-Type": "text/calendar; charset=utf-8",
+            "Content-Disposition": f'attachment; filename="meeting-{meeting.id}.ics"',
+        },
+    )
+
+
+# -- one message to every respondent ----------------------------------------------------------
+
+
+@bp.route("/needs/<int:need_id>/message", methods=["GET", "POST"])
+@login_required
+def message(need_id: int):
+    need = _visible_need(need_id)
+    if not dialogue_service.is_need_body(current_user, need):
+        abort(403)
+    if not need.is_published:
+        raise NotAllowedError(_("A draft has no respondents."))
+    recipients = len(dialogue_service.respondent_organisation_ids(current_user, need))
+    form = RespondentsMessageForm()
+    if recipients and form.validate_on_submit():
+        draft = dialogue_service.MessageDraft(subject=form.subject.data, text=form.text.data)
+        try:
+            sent = dialogue_service.message_respondents(current_user, need, draft)
+        except ValidationError as exc:
+            field_error(form, exc)
+        else:
+            flash(
+                ngettext(
+                    "Your message was sent to %(num)d organisation.",
+                    "Your message was sent to %(num)d organisations.",
+                    sent,
+                ),
+                "success",
+            )
+            return redirect(_need_url(need.id, "dialogue"))
+    status = form_status() if recipients else 200
+    return render_template("dialogue/message.html", need=need, form=form, recipients=recipients), status

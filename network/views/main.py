@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from network import queries
 from network.models import PRIORITY_DOMAINS
+from network.services import notifications
 from network.views.forms_util import safe_next
 
 bp = Blueprint("main", __name__)
@@ -23,6 +24,9 @@ def set_language():
     lang = request.form.get("lang", "")
     if lang in current_app.config["LANGUAGES"]:
         session["lang"] = lang
+        if current_user.is_authenticated:
+            # Kept on the user too: notices and their e-mails are written in it, outside any session.
+            notifications.set_locale(current_user, lang, current_app.config["LANGUAGES"])
     return redirect(safe_next(request.form.get("next")))
 
 

@@ -31,6 +31,8 @@ NEED_FIELDS = {
     "published_at",
     "updated_at",
     "organisation",
+    "questions",
+    "coordination_group",
 }
 CAPABILITY_FIELDS = {
     "id",
