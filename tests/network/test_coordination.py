@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import pytest
 import sqlalchemy as sa
+from flask_babel import force_locale
 from flask_login import AnonymousUserMixin
 
 from network import serializers
@@ -31,8 +32,8 @@ from network.services import coordination as service
 
 @pytest.fixture(autouse=True)
 def _request(app):
-    # Notices carry links to the group's page, built with url_for.
-    with app.test_request_context():
+    # Notices carry links to the group's page, built with url_for; messages are asserted in English.
+    with app.test_request_context(), force_locale("en"):
         yield
 
 
@@ -295,7 +296,8 @@ def test_accepting_makes_the_body_a_member_and_brings_its_need(bodies, group):
     assert {org.id for org in group.members} == {bodies.a.id, bodies.b.id}
     # The lead hears the answer.
     assert [n.kind for n in notices(bodies.a_user)] == ["group_invitation"]
-    assert "accepted" in notices(bodies.a_user)[0].subject
+    # Notices are written in the recipient's language (bokmål unless they chose another).
+    assert "godtatt" in notices(bodies.a_user)[0].subject
 
 
 def test_declining_leaves_the_group_as_it_was(bodies, group):
@@ -304,7 +306,7 @@ def test_declining_leaves_the_group_as_it_was(bodies, group):
     assert status_of(group, bodies.b) == MembershipStatus.DECLINED
     assert need_ids(group) == {bodies.need_a.id}
     assert [org.id for org in group.members] == [bodies.a.id]
-    assert "declined" in notices(bodies.a_user)[0].subject
+    assert "avslått" in notices(bodies.a_user)[0].subject
 
 
 def test_any_member_of_the_invited_body_answers(make, bodies, group):
@@ -387,7 +389,7 @@ def test_the_lead_accepts_a_request_and_the_requester_is_told(bodies, joined):
     assert status_of(joined, bodies.c) == MembershipStatus.MEMBER
     assert bodies.need_c.id in need_ids(joined)
     [notice] = notices(bodies.c_user, "group_request")
-    assert "accepted" in notice.subject
+    assert "godtatt" in notice.subject
 
 
 def test_the_lead_declines_a_request_and_the_requester_is_told(bodies, joined):
@@ -398,7 +400,7 @@ def test_the_lead_declines_a_request_and_the_requester_is_told(bodies, joined):
     assert status_of(joined, bodies.c) == MembershipStatus.DECLINED
     assert bodies.need_c.id not in need_ids(joined)
     [notice] = notices(bodies.c_user, "group_request")
-    assert "declined" in notice.subject
+    assert "avslått" in notice.subject
     # Declined is not final: the body may ask again.
     service.request_to_join(bodies.c_user, joined, bodies.need_c)
     assert status_of(joined, bodies.c) == MembershipStatus.REQUESTED

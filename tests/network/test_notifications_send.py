@@ -238,6 +238,7 @@ def test_a_weekly_digest_holds_the_notices_made_before_monday(app, make, tmp_pat
 def test_a_long_digest_lists_the_first_notices_and_points_to_the_inbox(app, make, tmp_path, monkeypatch):
     monkeypatch.setattr(service, "DIGEST_LIMIT", 2)
     user = make.user(make.supplier())
+    user.locale = "en"
     service.set_preferences(user, {"need_stage": "daily"})
     for n in range(5):
         make_notice(user, f"Notis {n}", created_at=WEDNESDAY - timedelta(hours=20 - n))

@@ -43,6 +43,13 @@ def count(model, *where) -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where))
 
 
+@pytest.fixture(autouse=True)
+def _english(client):
+    # The pages are asserted in English; bokmål is the default.
+    with client.session_transaction() as session:
+        session["lang"] = "en"
+
+
 @pytest.fixture
 def world(make):
     body = make.public_body()
