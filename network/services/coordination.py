@@ -270,16 +270,9 @@ def _refuse_existing(membership: GroupMember | None, org: Organisation, invited_
 # -- inviting a peer and answering --------------------------------------------------------------
 
 
-def invite_peer(actor: User, need: Need, peer_need: Need) -> CoordinationGroup:
-    """Invite the body that owns `peer_need` to coordinate with `need`'s body. The first invitation
-    starts a group around `need`, led by the inviter's body."""
-    org = _require_coordinating_body(actor)
-    if not actor.belongs_to(need.organisation_id):
-        raise NotAllowedError(
-            _("Only the need's own organisation can invite other bodies to coordinate on it.")
-        )
-    if need.stage in _INACTIVE_NEED_STAGES:
-        raise ValidationError(_("Publish the need before you invite other bodies to coordinate on it."))
+def _check_peer(org: Organisation, peer_need: Need) -> Organisation:
+    """The body that owns `peer_need` may be invited by `org`: another verified public body, with a need
+    that is published and not cancelled. Returns that body."""
     peer_org = peer_need.organisation
     if peer_need.stage in _INACTIVE_NEED_STAGES:
         raise ValidationError(_("Only a published need that is not cancelled can join a coordination group."))
@@ -294,30 +287,31 @@ def invite_peer(actor: User, need: Need, peer_need: Need) -> CoordinationGroup:
                 org=peer_org.name,
             )
         )
-    group = group_of_need(need.id)
-    if group is not None:
-        _require_lead(
-            actor,
-            group,
-            _("Only the group's lead body, %(lead)s, invites new bodies into it.", lead=group.lead.name),
+    return peer_org
+
+
+def _new_group(actor: User, org: Organisation, title: str, need: Need | None) -> CoordinationGroup:
+    """A group led by `org`, with `org` as its first member (bringing `need`, when it has one yet)."""
+    group = CoordinationGroup(title=title, lead=org, stage=GroupStage.EXPLORING)
+    db.session.add(group)
+    db.session.add(
+        GroupMember(
+            group=group,
+            organisation=org,
+            status=MembershipStatus.MEMBER,
+            need=need,
+            created_by=actor,
+            decided_at=utcnow(),
         )
-        _require_running(group)
-        _refuse_existing(group.membership_of(peer_org.id), peer_org, invited_side=True)
-    _check_need_can_join(peer_need, group)
-    if group is None:
-        group = CoordinationGroup(title=need.title, lead=org, stage=GroupStage.EXPLORING)
-        db.session.add(group)
-        db.session.add(
-            GroupMember(
-                group=group,
-                organisation=org,
-                status=MembershipStatus.MEMBER,
-                need=need,
-                created_by=actor,
-                decided_at=utcnow(),
-            )
-        )
-        _add_need(group, need)
+    )
+    _add_need(group, need)
+    return group
+
+
+def _send_invitation(
+    actor: User, org: Organisation, group: CoordinationGroup, peer_org: Organisation, peer_need: Need
+) -> None:
+    """`org` (the group's lead) invites `peer_org` with its need into the group; its users are told."""
     _open_membership(group, peer_org, MembershipStatus.INVITED, peer_need, actor)
     db.session.flush()
     inviter, title, peer_title = org.name, group.title, peer_need.title
@@ -338,6 +332,45 @@ def invite_peer(actor: User, need: Need, peer_need: Need) -> CoordinationGroup:
         need_id=peer_need.id,
         exclude=actor,
     )
+
+
+def invite_peer(actor: User, need: Need, peer_need: Need) -> CoordinationGroup:
+    """Invite the body that owns `peer_need` to coordinate with `need`'s body. The first invitation
+    starts a group around `need`, led by the inviter's body."""
+    org = _require_coordinating_body(actor)
+    if not actor.belongs_to(need.organisation_id):
+        raise NotAllowedError(
+            _("Only the need's own organisation can invite other bodies to coordinate on it.")
+        )
+    if need.stage in _INACTIVE_NEED_STAGES:
+        raise ValidationError(_("Publish the need before you invite other bodies to coordinate on it."))
+    peer_org = _check_peer(org, peer_need)
+    group = group_of_need(need.id)
+    if group is not None:
+        _require_lead(
+            actor,
+            group,
+            _("Only the group's lead body, %(lead)s, invites new bodies into it.", lead=group.lead.name),
+        )
+        _require_running(group)
+        _refuse_existing(group.membership_of(peer_org.id), peer_org, invited_side=True)
+    _check_need_can_join(peer_need, group)
+    if group is None:
+        group = _new_group(actor, org, need.title, need)
+    _send_invitation(actor, org, group, peer_org, peer_need)
+    commit(None)
+    return group
+
+
+def start_group_with(actor: User, peer_need: Need) -> CoordinationGroup:
+    """While the actor's body writes a need like `peer_need` (a draft cannot be in a group), start a new
+    group led by that body, without a need of its own yet, and invite `peer_need`'s body with it. A peer
+    need that is already in a group is joined instead (`request_to_join`)."""
+    org = _require_coordinating_body(actor)
+    peer_org = _check_peer(org, peer_need)
+    _check_need_can_join(peer_need)
+    group = _new_group(actor, org, peer_need.title, None)
+    _send_invitation(actor, org, group, peer_org, peer_need)
     commit(None)
     return group
 

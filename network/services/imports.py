@@ -228,10 +228,7 @@ def _type_of(record: dict) -> str | None:
 
 def _is_key(value: object) -> bool:
     return (
-        isinstance(value, str)
-        and bool(value.strip())
-        and len(value) <= _KEY_LENGTH
-        and "\x00" not in value
+        isinstance(value, str) and bool(value.strip()) and len(value) <= _KEY_LENGTH and "\x00" not in value
     )
 
 

@@ -51,7 +51,7 @@ def _merge_reasons(hits: Sequence[Hit]) -> list[Reason]:
 
 
 def _signal_domains(domains) -> tuple[str, ...]:
-    """"Other" says nothing about what two records share, so it is no reason to match them."""
+    """ "Other" says nothing about what two records share, so it is no reason to match them."""
     return tuple(d for d in domains if d and d != Domain.OTHER.value)
 
 

@@ -137,8 +137,9 @@ def need_context(need, user) -> dict:
 class SimilarOffer:
     """What the similar-needs panel offers next to a published need like the one being written."""
 
-    # "member", "invited", "requested", "join", "unverified" (a group the user's body cannot join yet)
-    # or "after_publish" (no group: invite its body once your need is published).
+    # "member", "invited", "requested", "join", "unverified" (a group the user's body cannot join yet),
+    # "start" (no group: start one now and invite its body) or "after_publish" (no group: invite its
+    # body once your need is published).
     kind: str
     group: CoordinationGroup | None = None
 
@@ -146,7 +147,7 @@ class SimilarOffer:
 @bp.app_template_global()
 def coordination_offers(matches) -> dict[int, SimilarOffer]:
     """need id → the offer for each similar need (used while a need is written, before it can be in a
-    group itself: so it offers to join an existing group, or to invite after publishing)."""
+    group itself: so it offers to join an existing group, or to start one with the need's body)."""
     needs = [m.need for m in matches or ()]
     grouped = service.groups_of_needs(n.id for n in needs)
     may_join = service.is_coordinating_body(current_user)
@@ -156,7 +157,15 @@ def coordination_offers(matches) -> dict[int, SimilarOffer]:
     for need in needs:
         group = grouped.get(need.id)
         if group is None:
-            offers[need.id] = SimilarOffer("after_publish")
+            peer = need.organisation
+            startable = (
+                may_join
+                and peer.id != org.id
+                and peer.is_public_body
+                and peer.verified
+                and need.stage.value != "cancelled"
+            )
+            offers[need.id] = SimilarOffer("start" if startable else "after_publish")
             continue
         membership = group.membership_of(org.id) if org is not None else None
         if membership is not None and membership.status != MembershipStatus.DECLINED:
@@ -271,6 +280,31 @@ def invite(need_id: int):
         "success",
     )
     return redirect(url_for("needs.detail", need_id=need.id) + "#h-peers")
+
+
+@bp.post("/coordination-groups/start")
+@login_required
+def start():
+    """From the similar-needs panel, while a need is written: a new group with the similar need's body."""
+    form = GroupInviteForm()
+    if not form.validate_on_submit():
+        abort(400)
+    peer = _need_or_404(form.peer_need_id.data)
+    try:
+        group = service.start_group_with(current_user, peer)
+    except (ValidationError, ConflictError) as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("needs.detail", need_id=peer.id))
+    flash(
+        _(
+            "%(org)s is invited to the new coordination group “%(group)s”. Your need can be added to the "
+            "group once it is published.",
+            org=peer.organisation.name,
+            group=group.title,
+        ),
+        "success",
+    )
+    return _to_group(group.id)
 
 
 @bp.post("/coordination-groups/<int:group_id>/invitation")

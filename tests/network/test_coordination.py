@@ -285,6 +285,88 @@ def test_a_finished_group_takes_no_new_bodies(bodies, joined):
         service.request_to_join(bodies.c_user, joined, bodies.need_c)
 
 
+# -- starting a group while a need is written -------------------------------------------------
+
+
+def test_starting_a_group_invites_the_peer_without_a_need_of_the_lead(bodies):
+    group = service.start_group_with(bodies.c_user, bodies.need_b)
+
+    assert group.lead_id == bodies.c.id
+    assert group.title == bodies.need_b.title
+    assert group.stage == GroupStage.EXPLORING
+    assert need_ids(group) == set()
+    assert status_of(group, bodies.c) == MembershipStatus.MEMBER
+    assert group.membership_of(bodies.c.id).need_id is None
+    assert status_of(group, bodies.b) == MembershipStatus.INVITED
+    invitation = group.membership_of(bodies.b.id)
+    assert invitation.need_id == bodies.need_b.id
+    assert invitation.created_by_id == bodies.c_user.id
+    [notice] = notices(bodies.b_user)
+    assert notice.kind == "group_invitation"
+    assert bodies.c.name in notice.subject
+    assert notice.link.endswith(f"/coordination-groups/{group.id}")
+    assert notice.need_id == bodies.need_b.id
+    assert notices(bodies.c_user) == []
+
+
+def test_the_started_group_takes_the_leads_need_once_published(bodies):
+    group = service.start_group_with(bodies.c_user, bodies.need_b)
+    service.answer_invitation(bodies.b_user, group, accept=True)
+
+    service.add_need(bodies.c_user, group, bodies.need_c)
+
+    assert need_ids(group) == {bodies.need_b.id, bodies.need_c.id}
+
+
+def test_each_start_is_a_new_group(bodies):
+    first = service.start_group_with(bodies.c_user, bodies.need_a)
+    second = service.start_group_with(bodies.c_user, bodies.need_b)
+
+    assert first.id != second.id
+    assert count(CoordinationGroup) == 2
+
+
+@pytest.mark.parametrize(
+    "kind", ["anonymous", "supplier", "unverified_body", "no_organisation", "site_admin"]
+)
+def test_only_a_verified_public_body_starts_a_group(make, bodies, kind):
+    actor = outsider(make, kind, bodies)
+
+    with pytest.raises(NotAllowedError):
+        service.start_group_with(actor, bodies.need_b)
+
+    assert count(CoordinationGroup) == count(GroupMember) == count(Notification) == 0
+
+
+def test_a_group_is_not_started_around_a_need_that_is_already_grouped(bodies, group):
+    # B's need is invited into A's group but not in it yet: still free. Once B accepts, it is grouped.
+    service.answer_invitation(bodies.b_user, group, accept=True)
+
+    with pytest.raises(ConflictError, match="already part of the coordination group"):
+        service.start_group_with(bodies.c_user, bodies.need_b)
+    with pytest.raises(ConflictError, match="already part of the coordination group"):
+        service.start_group_with(bodies.c_user, bodies.need_a)
+
+    assert count(CoordinationGroup) == 1
+    assert len(notices(bodies.b_user, "group_invitation")) == 1
+
+
+@pytest.mark.parametrize("peer", ["own", "unverified", "supplier", "draft", "cancelled"])
+def test_a_group_is_started_only_with_another_verified_body_and_its_live_need(make, bodies, peer):
+    need = {
+        "own": lambda: make.need(bodies.c, title="Et annet behov i Trondheim"),
+        "unverified": lambda: make.need(make.public_body(verified=False), title="Fallvarsling"),
+        "supplier": lambda: make.need(make.supplier(), title="Fallvarsling"),
+        "draft": lambda: make.need(bodies.b, stage=Stage.DRAFT),
+        "cancelled": lambda: make.need(bodies.b, stage=Stage.CANCELLED),
+    }[peer]()
+
+    with pytest.raises(ValidationError):
+        service.start_group_with(bodies.c_user, need)
+
+    assert count(CoordinationGroup) == 0
+
+
 # -- answering an invitation ------------------------------------------------------------------
 
 

@@ -27,6 +27,7 @@ SECRET = "Internt: vi ser for oss et budsjett på to millioner."
 # Every write of the blueprint; an anonymous visitor is sent to the login.
 WRITES = [
     ("/needs/{need_a}/coordination/invite", "coordination.invite"),
+    ("/coordination-groups/start", "coordination.start"),
     ("/coordination-groups/{group}/invitation", "coordination.answer"),
     ("/coordination-groups/{group}/request", "coordination.request_to_join"),
     ("/coordination-groups/{group}/requests/{c}", "coordination.decide"),
@@ -549,7 +550,7 @@ def test_the_forms_are_protected_against_cross_site_requests(app, as_user, joine
 SIMILAR = {"title": "Varsling ved fall på sykehjem om natten", "cpv": "48000000", "domain": "health"}
 
 
-def test_the_similar_panel_offers_to_join_a_group_or_to_invite_after_publishing(as_user, make, joined):
+def test_the_similar_panel_offers_to_join_a_group_or_to_start_one(as_user, make, joined):
     loner = make.need(make.public_body(name="Tromsø kommune"), title="Fallvarsling på sykehjem i nord")
     client = as_user(joined.c_user)
 
@@ -559,7 +560,73 @@ def test_the_similar_panel_offers_to_join_a_group_or_to_invite_after_publishing(
     assert 'target="_blank"' in html  # the need being written stays in its tab
     assert 'name="csrf_token"' in html
     assert loner.title in html
-    assert "Once your need is published, you can invite this body" in html
+    assert f'name="peer_need_id" value="{loner.id}"' in html
+    assert "Start a coordination group with them" in html
+
+
+def test_the_similar_panel_offers_to_start_a_group_with_the_body_of_an_ungrouped_need(as_user, make, world):
+    client = as_user(world.c_user)
+
+    html = page(client.get("/needs/similar", query_string=SIMILAR))
+
+    form = html[html.index('action="/coordination-groups/start"') :]
+    form = form[: form.index("</form>")]
+    assert 'class="inline start-group-form"' in form
+    assert 'target="_blank"' in form
+    assert 'name="csrf_token"' in form
+    assert "Start a coordination group with them" in form
+    assert f'name="peer_need_id" value="{world.need_a.id}"' in html
+    assert f'name="peer_need_id" value="{world.need_b.id}"' in html
+    # Its own organisation's need is not offered.
+    assert f'name="peer_need_id" value="{world.need_c.id}"' not in html
+
+
+@pytest.mark.parametrize("who", ["supplier", "unverified_body"])
+def test_only_a_verified_body_is_offered_to_start_a_group(as_user, make, world, who):
+    user = world.supplier_user if who == "supplier" else make.user(make.public_body(verified=False))
+
+    html = page(as_user(user).get("/needs/similar", query_string=SIMILAR))
+
+    assert world.need_b.title in html
+    assert "/coordination-groups/start" not in html
+
+
+def test_starting_a_group_from_the_similar_panel(as_user, world):
+    client = as_user(world.c_user)
+
+    response = client.post("/coordination-groups/start", data={"peer_need_id": world.need_b.id})
+
+    group = db.session.scalar(sa.select(CoordinationGroup))
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/coordination-groups/{group.id}")
+    assert group.lead_id == world.c.id
+    assert group.title == world.need_b.title
+    assert group.needs == []
+    assert status(group.id, world.c.id) == MembershipStatus.MEMBER
+    assert status(group.id, world.b.id) == MembershipStatus.INVITED
+    html = page(client.get(f"/coordination-groups/{group.id}"))
+    assert "is invited to the new coordination group" in html
+    assert "can be added to the group once it is published" in html
+    assert 'id="add-need"' in html  # C's published need can be brought now
+
+
+def test_starting_a_group_is_refused_for_a_grouped_peer_and_for_others(as_user, make, joined):
+    client = as_user(joined.c_user)
+
+    response = client.post(
+        "/coordination-groups/start", data={"peer_need_id": joined.need_b.id}, follow_redirects=True
+    )
+
+    assert response.status_code == 200
+    assert "already part of the coordination group" in page(response)
+    assert count(CoordinationGroup) == 1
+    supplier = as_user(joined.supplier_user)
+    assert (
+        supplier.post("/coordination-groups/start", data={"peer_need_id": joined.need_c.id}).status_code
+        == 403
+    )
+    assert supplier.post("/coordination-groups/start", data={}).status_code == 400
+    assert count(CoordinationGroup) == 1
 
 
 def test_the_similar_panel_tells_an_unverified_body_why_it_cannot_join(as_user, make, joined):

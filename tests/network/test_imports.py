@@ -14,22 +14,43 @@ from network.services.imports import import_lines, import_records
 from search import SearchQuery
 
 OSLO = {
-    "type": "organisation", "key": "974760673", "kind": "public_body", "name": "Oslo kommune",
-    "org_number": "974760673", "sector": "municipality", "kommune": "0301", "verified": True,
+    "type": "organisation",
+    "key": "974760673",
+    "kind": "public_body",
+    "name": "Oslo kommune",
+    "org_number": "974760673",
+    "sector": "municipality",
+    "kommune": "0301",
+    "verified": True,
 }
-ACME = {"type": "organisation", "key": "acme", "kind": "supplier", "name": "Acme AS", "country": "NO",
-        "org_number": "923609016"}
+ACME = {
+    "type": "organisation",
+    "key": "acme",
+    "kind": "supplier",
+    "name": "Acme AS",
+    "country": "NO",
+    "org_number": "923609016",
+}
 NEED = {
-    "type": "need", "key": "n-1", "organisation": "974760673",
+    "type": "need",
+    "key": "n-1",
+    "organisation": "974760673",
     "title": "Velferdsteknologi for hjemmeboende eldre",
     "description": "Hjemmetjenesten mangler oversikt over eldre som bor alene og faller om natten.",
-    "domain": "digital", "cpv": ["72000000"], "kommuner": ["0301"], "stage": "open",
+    "domain": "digital",
+    "cpv": ["72000000"],
+    "kommuner": ["0301"],
+    "stage": "open",
 }
 CAPABILITY = {
-    "type": "capability", "key": "c-1", "organisation": "acme",
+    "type": "capability",
+    "key": "c-1",
+    "organisation": "acme",
     "title": "Fallsensorer med nattvarsling",
     "description": "Sensorer som varsler hjemmetjenesten når en bruker faller.",
-    "domains": ["digital"], "cpv": ["72200000"], "fylker": ["03"],
+    "domains": ["digital"],
+    "cpv": ["72200000"],
+    "fylker": ["03"],
 }
 EXAMPLE = [OSLO, ACME, NEED, CAPABILITY]
 
@@ -184,8 +205,10 @@ def test_bad_lines_are_all_reported_and_nothing_is_written(app, index, make):
         ({**NEED, "key": "x-1", "colour": "blue"}, "unknown field 'colour'"),
         ({k: v for k, v in NEED.items() if k != "title"} | {"key": "x-2"}, "missing required field 'title'"),
         ({**ACME, "key": "bad-number", "org_number": "123456789"}, "invalid org_number '123456789'"),
-        ({**NEED, "key": "x-3", "organisation": "nobody"},
-         "organisation 'nobody' is not in this file or the database"),
+        (
+            {**NEED, "key": "x-3", "organisation": "nobody"},
+            "organisation 'nobody' is not in this file or the database",
+        ),
         ("{not json", "invalid JSON"),
         ({**NEED, "key": "n-3"}, "duplicate key 'n-3' for type need (first on line 8)"),
         ({**NEED, "key": "x-4", "cpv": "72000000"}, "cpv must be a list of strings"),

@@ -218,6 +218,7 @@ LOGIN_REQUIRED = [
     ("get", "/needs/{need}/message", "dialogue.message"),
     ("post", "/needs/{need}/message", "dialogue.message"),
     ("post", "/needs/{need}/coordination/invite", "coordination.invite"),
+    ("post", "/coordination-groups/start", "coordination.start"),
     ("post", "/coordination-groups/1/invitation", "coordination.answer"),
     ("post", "/coordination-groups/1/request", "coordination.request_to_join"),
     ("post", "/coordination-groups/1/requests/1", "coordination.decide"),
