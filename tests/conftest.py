@@ -13,6 +13,7 @@ from app import create_app
 from network.extensions import db
 from network.indexing import get_index
 from tests.factories import PASSWORD, Make
+from tests.smtp import running_smtp_server
 
 
 def _database_uri(tmp_path) -> str:
@@ -77,6 +78,13 @@ def client(app):
 @pytest.fixture
 def make(app, index):
     return Make(index)
+
+
+@pytest.fixture
+def smtp_server():
+    """A local SMTP server; what it received is in `.received` (envelopes with from, to, data)."""
+    with running_smtp_server() as server:
+        yield server
 
 
 @pytest.fixture

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import socket
-import socketserver
-import threading
 from datetime import datetime, timedelta
 from email import policy
 from email.parser import BytesParser
@@ -17,6 +14,7 @@ from network.extensions import db
 from network.models import Frequency, Notification
 from network.services import notifications as service
 from network.services.mail import outbox_messages
+from tests.smtp import closed_port
 
 SITE = "https://behovsborsen.example"
 # A Wednesday: the week began on Monday the 3rd.
@@ -26,58 +24,6 @@ WEDNESDAY = datetime(2024, 1, 10, 12, 0)
 @pytest.fixture
 def app_config(app_config):
     return {**app_config, "SITE_URL": SITE}
-
-
-class _SMTPHandler(socketserver.StreamRequestHandler):
-    """Just enough SMTP (RFC 5321) to receive messages: a real socket conversation (as test_mail.py)."""
-
-    def handle(self):
-        self.wfile.write(b"220 test ESMTP\r\n")
-        envelope = {"from": None, "to": [], "data": b""}
-        while True:
-            line = self.rfile.readline()
-            if not line:
-                return
-            command = line.decode().strip().upper()
-            if command.startswith(("EHLO", "HELO")):
-                self.wfile.write(b"250 test\r\n")
-            elif command.startswith("MAIL FROM:"):
-                envelope = {"from": line.decode().strip()[10:], "to": [], "data": b""}
-                self.wfile.write(b"250 OK\r\n")
-            elif command.startswith("RCPT TO:"):
-                envelope["to"].append(line.decode().strip()[8:])
-                self.wfile.write(b"250 OK\r\n")
-            elif command == "DATA":
-                self.wfile.write(b"354 go ahead\r\n")
-                chunks = []
-                while (chunk := self.rfile.readline()) not in (b".\r\n", b""):
-                    chunks.append(chunk)
-                envelope["data"] = b"".join(chunks)
-                self.server.received.append(envelope)
-                self.wfile.write(b"250 queued\r\n")
-            elif command == "QUIT":
-                self.wfile.write(b"221 bye\r\n")
-                return
-            else:
-                self.wfile.write(b"250 OK\r\n")
-
-
-@pytest.fixture
-def smtp_server():
-    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), _SMTPHandler)
-    server.daemon_threads = True
-    server.received = []
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
-
-
-def _closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def outbox(tmp_path):
@@ -266,7 +212,7 @@ def test_through_smtp_a_second_run_sends_nothing_again(app, make, smtp_server, t
 
 
 def test_a_failed_mail_is_tried_again_on_the_next_run(app, make, smtp_server):
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=_closed_port())
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=closed_port())
     user = make.user(make.supplier())
     notice = make_notice(user, "Behovet er utlyst")
     failed = send(app)
