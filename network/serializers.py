@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 
 from flask_babel import gettext as _
@@ -65,7 +65,19 @@ def organisation_dict(org: Organisation) -> dict:
     }
 
 
+def need_dicts(needs: Sequence[Need]) -> list[dict]:
+    """Need objects for a list, with their groups and public Q&A fetched in two queries in all."""
+    ids = [need.id for need in needs]
+    groups = coordination.group_ids_of_needs(ids)
+    questions = dialogue_service.public_questions_of(ids)
+    return [_need_dict(need, groups.get(need.id), questions.get(need.id, [])) for need in needs]
+
+
 def need_dict(need: Need) -> dict:
+    return need_dicts([need])[0]
+
+
+def _need_dict(need: Need, group_id: int | None, questions: list) -> dict:
     return {
         "id": need.id,
         "key": need.key,
@@ -88,9 +100,9 @@ def need_dict(need: Need) -> dict:
         "published_at": _when(need.published_at),
         "updated_at": _when(need.updated_at),
         "organisation": organisation_summary(need.organisation),
-        "coordination_group": coordination.group_id_of_need(need.id),
+        "coordination_group": group_id,
         # The public Q&A: what was asked (as the body worded it) and the answer; never who asked.
-        "questions": [question_dict(q) for q in dialogue_service.public_questions(need)],
+        "questions": [question_dict(q) for q in questions],
     }
 
 
@@ -175,20 +187,20 @@ def supplier_match_dict(match: SupplierMatch) -> dict:
     }
 
 
-def need_match_dict(match: NeedMatch) -> dict:
-    return {
-        "need": need_dict(match.need),
-        "score": score(match.score),
-        "reasons": [reason_dict(r) for r in match.reasons],
-    }
+def need_match_dicts(matches: Sequence[NeedMatch]) -> list[dict]:
+    needs = need_dicts([m.need for m in matches])
+    return [
+        {"need": need, "score": score(m.score), "reasons": [reason_dict(r) for r in m.reasons]}
+        for need, m in zip(needs, matches, strict=True)
+    ]
 
 
 # -- lists ------------------------------------------------------------------------------------
 
 
-def search_page_dict(page: SearchPage, item: Callable[[object], dict]) -> dict:
+def search_page_dict(page: SearchPage, items: Callable[[list], list[dict]]) -> dict:
     return {
-        "items": [item(found.record) for found in page.items],
+        "items": items([found.record for found in page.items]),
         "total": page.total,
         "page": page.page,
         "per_page": page.per_page,

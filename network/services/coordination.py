@@ -84,7 +84,19 @@ def group_of_need(need_id: int) -> CoordinationGroup | None:
 
 
 def group_id_of_need(need_id: int) -> int | None:
-    return db.session.scalar(sa.select(GroupNeed.group_id).where(GroupNeed.need_id == need_id))
+    return group_ids_of_needs([need_id]).get(need_id)
+
+
+def group_ids_of_needs(need_ids: Iterable[int]) -> dict[int, int]:
+    """need id → its group's id, for the needs that are in a group (one query for any number)."""
+    ids = list(dict.fromkeys(need_ids))
+    if not ids:
+        return {}
+    return dict(
+        db.session.execute(
+            sa.select(GroupNeed.need_id, GroupNeed.group_id).where(GroupNeed.need_id.in_(ids))
+        ).all()
+    )
 
 
 def groups_of_needs(need_ids: Iterable[int]) -> dict[int, CoordinationGroup]:

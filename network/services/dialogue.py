@@ -3,6 +3,7 @@ their calendar files, and one message to every supplier that responded."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import urlparse
@@ -257,13 +258,22 @@ class QuestionLists:
 
 def public_questions(need: Need) -> list[Question]:
     """The answered questions, for everyone; the asker is never part of what is shown."""
-    return list(
-        db.session.scalars(
-            sa.select(Question)
-            .where(Question.need_id == need.id, Question.answered_at.is_not(None))
-            .order_by(Question.answered_at, Question.id)
-        )
-    )
+    return public_questions_of([need.id]).get(need.id, [])
+
+
+def public_questions_of(need_ids: Iterable[int]) -> dict[int, list[Question]]:
+    """need id → its answered questions, in answering order (one query for any number of needs)."""
+    ids = list(dict.fromkeys(need_ids))
+    found: dict[int, list[Question]] = {}
+    if not ids:
+        return found
+    for question in db.session.scalars(
+        sa.select(Question)
+        .where(Question.need_id.in_(ids), Question.answered_at.is_not(None))
+        .order_by(Question.answered_at, Question.id)
+    ):
+        found.setdefault(question.need_id, []).append(question)
+    return found
 
 
 def questions_for(user: User | None, need: Need) -> QuestionLists:

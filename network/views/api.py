@@ -146,7 +146,7 @@ def _index_unavailable(exc: IndexUnavailableError):
 def needs():
     query = _search_query(NEED, with_stage=True)
     found = searching.search(get_index(), query)
-    return jsonify(serializers.search_page_dict(found, serializers.need_dict))
+    return jsonify(serializers.search_page_dict(found, serializers.need_dicts))
 
 
 @bp.get("/needs/<int:need_id>")
@@ -165,7 +165,7 @@ def need_suppliers(need_id: int):
 def need_peers(need_id: int):
     limit = _limit(10)
     matches = matching.peers_for_need(_published_need(need_id), get_index(), limit=limit)
-    return jsonify({"items": [serializers.need_match_dict(m) for m in matches]})
+    return jsonify({"items": serializers.need_match_dicts(matches)})
 
 
 # -- organisations ----------------------------------------------------------------------------
@@ -183,7 +183,7 @@ def needs_for_you(org_id: int):
     if not org.is_supplier:
         raise ValidationError(_("Needs are ranked for suppliers only; this organisation is a public body."))
     matches = matching.needs_for_supplier(org, get_index(), limit=limit)
-    return jsonify({"items": [serializers.need_match_dict(m) for m in matches]})
+    return jsonify({"items": serializers.need_match_dicts(matches)})
 
 
 # -- capabilities -----------------------------------------------------------------------------
@@ -193,7 +193,9 @@ def needs_for_you(org_id: int):
 def capabilities():
     query = _search_query(CAPABILITY, with_stage=False)
     found = searching.search(get_index(), query)
-    return jsonify(serializers.search_page_dict(found, serializers.capability_dict))
+    return jsonify(
+        serializers.search_page_dict(found, lambda caps: [serializers.capability_dict(c) for c in caps])
+    )
 
 
 @bp.get("/capabilities/<int:capability_id>")

@@ -535,3 +535,28 @@ def test_errors_are_json(client, app, method, url, status):
     assert response.mimetype == "application/json"
     assert set(response.get_json()) == {"error"}
     assert response.get_json()["error"]
+
+
+def test_a_page_of_needs_costs_the_same_queries_for_2_or_12_needs(client, make):
+    from sqlalchemy import event
+
+    from network.extensions import db
+
+    body = make.public_body()
+
+    def queries_for_page() -> int:
+        statements = []
+        listener = lambda *args: statements.append(args[2])  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            assert client.get("/api/needs?per_page=50").status_code == 200
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+        return len(statements)
+
+    for _ in range(2):
+        make.need(body)
+    few = queries_for_page()
+    for _ in range(10):
+        make.need(body)
+    assert queries_for_page() == few
