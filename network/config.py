@@ -37,6 +37,30 @@ def defaults(instance_path: str) -> dict:
         "WTF_CSRF_TIME_LIMIT": None,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
+        # Secure cookies are also set on any request that came over HTTPS (see views/hooks.py); set
+        # FLASK_SESSION_COOKIE_SECURE=true when TLS ends at a proxy that is not configured below.
+        "SESSION_COOKIE_SECURE": False,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": False,
+        # How many reverse proxies in front of the site set X-Forwarded-For/-Proto. 0 trusts none, so
+        # the client address of the rate limits is REMOTE_ADDR and cannot be forged with a header.
+        "TRUSTED_PROXIES": 0,
+        # Strict-Transport-Security max-age, sent on HTTPS responses only.
+        "HSTS_SECONDS": 31536000,
+        # Failed logins from one client address within LOGIN_LIMIT_SECONDS before answers are 429.
+        "LOGIN_LIMIT": 10,
+        "LOGIN_LIMIT_SECONDS": 60,
+        # Failed logins for one account (from any address) that lock it for ACCOUNT_LOCK_MINUTES.
+        "ACCOUNT_LOCK_FAILURES": 8,
+        "ACCOUNT_LOCK_MINUTES": 15,
+        "REGISTER_LIMIT": 10,
+        "REGISTER_LIMIT_SECONDS": 3600,
+        "RESET_LIMIT": 5,
+        "RESET_LIMIT_SECONDS": 900,
+        "RESET_PER_ACCOUNT_PER_HOUR": 3,
+        "PASSWORD_RESET_MINUTES": 60,
+        "AUDIT_PER_PAGE": 50,
         "LOG_LEVEL": "INFO",
         "PASSWORD_HASH_METHOD": "scrypt",
         # Create or migrate the schema on the first request (the web server works on an empty folder).

@@ -25,7 +25,7 @@ from wtforms.validators import URL, DataRequired, Email, EqualTo, Length, Number
 from network.text import clean_text
 from network.views import labels
 
-PASSWORD_MIN = 10
+PASSWORD_MIN = 12
 
 
 def _choices(mapping: dict) -> list[SelectChoice]:
@@ -69,11 +69,14 @@ class LoginForm(Form):
 
 
 class NewPasswordForm(Form):
-    """A new password, typed twice (registration, accepting an invitation)."""
+    """A new password, typed twice (registration, accepting an invitation, a password reset)."""
 
     password = PasswordField(
         _l("Password"),
-        description=_l("At least 10 characters."),
+        description=_l(
+            "At least 12 characters, not your name or e-mail address and not a common password. "
+            "A few unrelated words make a good one."
+        ),
         validators=[DataRequired(), Length(min=PASSWORD_MIN, max=200)],
     )
     password2 = PasswordField(
@@ -104,6 +107,14 @@ class RegisterForm(NewPasswordForm):
     is_startup = BooleanField(_l("We are a start-up"))
     name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=200)])
     email = EmailField(_l("Your e-mail"), validators=[DataRequired(), Email(), Length(max=254)])
+
+
+class ForgotPasswordForm(Form):
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
+
+
+class ResetPasswordForm(NewPasswordForm):
+    pass
 
 
 class AcceptInvitationForm(NewPasswordForm):

@@ -40,12 +40,16 @@ from network.models.notifications import (
     NotificationPreference,
     SavedSearch,
 )
+from network.models.security import AttemptKind, AuditEntry, AuthAttempt, PasswordReset
 
 __all__ = [
     "GROUP_STAGES",
     "NOTIFICATION_KINDS",
     "PRIORITY_DOMAINS",
     "STAGE_MOVES",
+    "AttemptKind",
+    "AuditEntry",
+    "AuthAttempt",
     "Capability",
     "CoordinationGroup",
     "Domain",
@@ -67,6 +71,7 @@ __all__ = [
     "NotificationPreference",
     "OrgKind",
     "Organisation",
+    "PasswordReset",
     "Question",
     "Response",
     "ResponseStatus",

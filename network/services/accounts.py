@@ -18,13 +18,13 @@ from network import reference
 from network.errors import ConflictError, MailError, NotAllowedError, NotFoundError, ValidationError
 from network.extensions import db
 from network.models import Invitation, Organisation, OrgKind, Role, Sector, User, utcnow
-from network.services import commit
+from network.services import audit, commit, security
 from network.services.mail import send_mail
 from network.text import clean
 
 log = logging.getLogger(__name__)
 
-MIN_PASSWORD = 10
+MIN_PASSWORD = security.MIN_PASSWORD
 
 
 @dataclass(frozen=True)
@@ -109,11 +109,8 @@ def check_organisation(draft: OrganisationDraft) -> dict:
     }
 
 
-def check_password_rules(password: str) -> None:
-    if len(password) < MIN_PASSWORD:
-        raise ValidationError(
-            _("The password must be at least %(n)d characters.", n=MIN_PASSWORD), field="password"
-        )
+def check_password_rules(password: str, email: str = "", name: str = "") -> None:
+    security.check_password(password, email, name)
 
 
 def _email_taken(email: str) -> bool:
@@ -126,7 +123,7 @@ def register(draft: RegistrationDraft, index) -> User:
     email = normalise_email(draft.email)
     if _email_taken(email):
         raise ConflictError(_("An account with that e-mail address already exists. Log in instead."))
-    check_password_rules(draft.password)
+    check_password_rules(draft.password, email, draft.name)
     if values["org_number"]:
         existing = db.session.scalar(
             sa.select(Organisation).where(Organisation.org_number == values["org_number"])
@@ -139,6 +136,8 @@ def register(draft: RegistrationDraft, index) -> User:
     user = User(email=email, name=clean(draft.name), organisation=org, role=Role.ADMIN)
     user.set_password(draft.password)
     db.session.add_all([org, user])
+    db.session.flush()
+    audit.record(user, "organisation.register", org, org.id, details={"kind": org.kind})
     commit(index)
     return user
 
@@ -170,8 +169,11 @@ def update_organisation(actor: User, org: Organisation, draft: OrganisationDraft
         )
         if clash is not None:
             raise ConflictError(_("Another organisation is registered with that number."))
+    changed = audit.changes(org, values)
     for name, value in values.items():
         setattr(org, name, value)
+    if changed:
+        audit.record(actor, "organisation.edit", org, org.id, details=changed)
     commit(index)
     return org
 
@@ -184,6 +186,8 @@ def verify_organisation(actor: User, org: Organisation, index, verified: bool = 
         raise NotAllowedError(_("Only site administrators verify public bodies."))
     if org.kind != OrgKind.PUBLIC_BODY:
         raise ValidationError(_("Only public bodies are verified."))
+    action = "organisation.verify" if verified else "organisation.unverify"
+    audit.record(actor, action, org, org.id, details={"verified": [org.verified, verified]})
     org.verified = verified
     org.verified_at = utcnow() if verified else None
     commit(index)
@@ -192,7 +196,7 @@ def verify_organisation(actor: User, org: Organisation, index, verified: bool = 
 
 def create_site_admin(email: str, name: str, password: str) -> User:
     email = normalise_email(email)
-    check_password_rules(password)
+    check_password_rules(password, email, name)
     user = db.session.scalar(sa.select(User).where(User.email == email))
     if user is None:
         user = User(email=email, name=name)
@@ -228,6 +232,7 @@ def invite_colleague(actor: User, email: str) -> tuple[Invitation, str]:
     )
     db.session.add(invitation)
     db.session.flush()
+    audit.record(actor, "member.invite", invitation, actor.organisation_id, label=email)
     link = url_for("auth.accept_invitation", token=token, _external=True)
     org_name = actor.organisation.name
     try:
@@ -265,7 +270,7 @@ def accept_invitation(token: str, name: str, password: str) -> User:
     invitation = find_invitation(token)
     if _email_taken(invitation.email):
         raise ConflictError(_("An account with that e-mail address already exists. Log in instead."))
-    check_password_rules(password)
+    check_password_rules(password, invitation.email, name)
     user = User(
         email=invitation.email,
         name=clean(name),
@@ -275,6 +280,8 @@ def accept_invitation(token: str, name: str, password: str) -> User:
     user.set_password(password)
     invitation.accepted_at = utcnow()
     db.session.add(user)
+    db.session.flush()
+    audit.record(user, "member.join", user, invitation.organisation_id, label=user.email)
     db.session.commit()
     return user
 

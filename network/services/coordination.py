@@ -24,7 +24,7 @@ from network.models import (
     User,
     utcnow,
 )
-from network.services import commit
+from network.services import audit, commit
 from network.services.notifications import notify
 from network.text import clean
 
@@ -317,6 +317,8 @@ def _new_group(actor: User, org: Organisation, title: str, need: Need | None) ->
         )
     )
     _add_need(group, need)
+    db.session.flush()
+    audit.record(actor, "group.create", group, org.id)
     return group
 
 
@@ -326,6 +328,14 @@ def _send_invitation(
     """`org` (the group's lead) invites `peer_org` with its need into the group; its users are told."""
     _open_membership(group, peer_org, MembershipStatus.INVITED, peer_need, actor)
     db.session.flush()
+    audit.record(
+        actor,
+        "group.invite",
+        group,
+        peer_org.id,
+        other_organisation_id=org.id,
+        details={"need": peer_need.id},
+    )
     inviter, title, peer_title = org.name, group.title, peer_need.title
     notify(
         _users_of(peer_org.id),
@@ -403,6 +413,13 @@ def answer_invitation(actor: User, group: CoordinationGroup, accept: bool) -> Gr
         membership.status = MembershipStatus.DECLINED
     membership.decided_at = utcnow()
     db.session.flush()
+    audit.record(
+        actor,
+        "group.accept" if accept else "group.decline",
+        group,
+        org_id,
+        other_organisation_id=group.lead_id,
+    )
     answerer, title = actor.organisation.name, group.title
     notify(
         _users_of(group.lead_id),
@@ -434,6 +451,14 @@ def request_to_join(actor: User, group: CoordinationGroup, need: Need | None = N
         _check_need_can_join(need, group)
     membership = _open_membership(group, org, MembershipStatus.REQUESTED, need, actor)
     db.session.flush()
+    audit.record(
+        actor,
+        "group.request",
+        group,
+        org.id,
+        other_organisation_id=group.lead_id,
+        details={"need": need.id} if need is not None else None,
+    )
     asker, title = org.name, group.title
     notify(
         _users_of(group.lead_id),
@@ -465,6 +490,13 @@ def decide_request(actor: User, group: CoordinationGroup, org_id: int, accept: b
         membership.status = MembershipStatus.DECLINED
     membership.decided_at = utcnow()
     db.session.flush()
+    audit.record(
+        actor,
+        "group.request_accepted" if accept else "group.request_declined",
+        group,
+        membership.organisation_id,
+        other_organisation_id=group.lead_id,
+    )
     title = group.title
     notify(
         _users_of(membership.organisation_id),
@@ -495,6 +527,14 @@ def add_need(actor: User, group: CoordinationGroup, need: Need) -> GroupNeed:
     _check_need_can_join(need, group)
     group_need = GroupNeed(group=group, need=need)
     db.session.add(group_need)
+    audit.record(
+        actor,
+        "group.add_need",
+        group,
+        actor.organisation_id,
+        other_organisation_id=group.lead_id,
+        details={"need": need.id},
+    )
     commit(None)
     return group_need
 
@@ -512,6 +552,7 @@ def change_stage(actor: User, group: CoordinationGroup, stage: str) -> Coordinat
         raise ValidationError(
             _("A group moves one stage on or one stage back, and a finished group stays finished.")
         )
+    audit.record(actor, "group.stage", group, group.lead_id, details={"stage": [group.stage, target]})
     group.stage = target
     commit(None)
     return group

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from network.errors import NotAllowedError, NotFoundError, ValidationError
 from network.extensions import db
 from network.models import STAGE_MOVES, Domain, Need, Organisation, Route, Stage, User, utcnow
-from network.services import commit, notifications, rules
+from network.services import audit, commit, notifications, rules
 from network.text import clean
 
 MAX_BUDGET = 10**13
@@ -109,6 +109,8 @@ def create_need(actor: User, draft: NeedDraft, index) -> Need:
         raise NotAllowedError(_("Only public bodies write needs."))
     need = Need(organisation=org, created_by=actor, stage=Stage.DRAFT, **check_need(draft, org))
     db.session.add(need)
+    db.session.flush()
+    audit.record(actor, "need.create", need, org.id, details={"stage": need.stage})
     commit(index)
     return need
 
@@ -117,8 +119,12 @@ def update_need(actor: User, need: Need, draft: NeedDraft, index) -> Need:
     _require_edit(actor, need)
     if need.stage in (Stage.AWARDED, Stage.CANCELLED):
         raise NotAllowedError(_("A closed need cannot be changed."))
-    for name, value in check_need(draft, need.organisation).items():
+    values = check_need(draft, need.organisation)
+    changed = audit.changes(need, values)
+    for name, value in values.items():
         setattr(need, name, value)
+    if changed:
+        audit.record(actor, "need.edit", need, need.organisation_id, details=changed)
     commit(index)
     return need
 
@@ -136,6 +142,9 @@ def publish_need(actor: User, need: Need, index) -> Need:
         raise ValidationError(_("Only a draft can be published."))
     need.stage = Stage.OPEN
     need.published_at = utcnow()
+    audit.record(
+        actor, "need.publish", need, need.organisation_id, details={"stage": [Stage.DRAFT, Stage.OPEN]}
+    )
     notifications.need_published(actor, need)
     commit(index)
     return need
@@ -151,6 +160,7 @@ def move_stage(actor: User, need: Need, stage: str, index, doffin_ref: str | Non
         return publish_need(actor, need, index)
     if target not in STAGE_MOVES[need.stage]:
         raise ValidationError(_("A need cannot move from this stage to that one."))
+    audit.record(actor, "need.stage", need, need.organisation_id, details={"stage": [need.stage, target]})
     need.stage = target
     if target == Stage.TENDERED and doffin_ref:
         need.doffin_ref = clean(doffin_ref)[:40]
@@ -163,5 +173,6 @@ def delete_draft(actor: User, need: Need, index) -> None:
     _require_edit(actor, need)
     if need.stage != Stage.DRAFT:
         raise NotAllowedError(_("Only drafts can be deleted; cancel a published need instead."))
+    audit.record(actor, "need.delete", need, need.organisation_id)
     db.session.delete(need)
     commit(index)

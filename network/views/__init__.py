@@ -9,6 +9,7 @@ def register_views(app: Flask) -> None:
     from network.views import (
         admin,
         api,
+        audit,
         auth,
         capabilities,
         coordination,
@@ -33,6 +34,7 @@ def register_views(app: Flask) -> None:
         dialogue,
         coordination,
         notifications,
+        audit,
     ):
         app.register_blueprint(module.bp)
     register_template_helpers(app)

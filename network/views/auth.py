@@ -1,4 +1,4 @@
-"""Registration, login, logout and accepting an invitation."""
+"""Registration, login (rate-limited, with lockout), logout, password reset and accepting an invitation."""
 
 from __future__ import annotations
 
@@ -6,13 +6,18 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required, login_user, logout_user
 
-from network.errors import ConflictError, ValidationError
-from network.forms import AcceptInvitationForm, LoginForm, RegisterForm
+from network.errors import ConflictError, NotFoundError, ValidationError
+from network.forms import AcceptInvitationForm, ForgotPasswordForm, LoginForm, RegisterForm, ResetPasswordForm
 from network.indexing import get_index
-from network.services import accounts
+from network.services import accounts, security
 from network.views.forms_util import field_error, form_status, kommune_choices, safe_next
 
 bp = Blueprint("auth", __name__)
+
+
+def client_address() -> str:
+    # REMOTE_ADDR, rewritten by ProxyFix only when TRUSTED_PROXIES says a proxy sets X-Forwarded-For.
+    return request.remote_addr or "unknown"
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -22,6 +27,7 @@ def register():
     if request.method == "GET" and request.args.get("kind") in ("public_body", "supplier"):
         form.kind.data = request.args["kind"]
     if form.validate_on_submit():
+        security.check_registration_allowed(client_address())
         draft = accounts.RegistrationDraft(
             organisation=accounts.OrganisationDraft(
                 kind=form.kind.data,
@@ -67,15 +73,61 @@ def login():
     form = LoginForm()
     if request.method == "GET":
         form.next.data = request.args.get("next", "")
+    status = form_status()
+    headers = {}
     if form.validate_on_submit():
-        user = accounts.authenticate(form.email.data, form.password.data)
-        if user is not None:
-            login_user(user)
-            flash(_("You are logged in."), "success")
-            target = form.next.data if form.next.data else url_for("main.dashboard")
-            return redirect(safe_next(target))
-        form.password.errors.append(_("Wrong e-mail address or password."))
-    return render_template("auth/login.html", form=form), form_status()
+        try:
+            user = security.sign_in(client_address(), form.email.data, form.password.data)
+        except security.RateLimitedError as exc:
+            form.form_errors.append(str(exc))
+            status, headers = exc.status, {"Retry-After": str(exc.retry_after)}
+        except security.AccountLockedError as exc:
+            form.form_errors.append(str(exc))
+            status = exc.status
+        else:
+            if user is not None:
+                login_user(user)
+                flash(_("You are logged in."), "success")
+                target = form.next.data if form.next.data else url_for("main.dashboard")
+                return redirect(safe_next(target))
+            form.password.errors.append(_("Wrong e-mail address or password."))
+    return render_template("auth/login.html", form=form), status, headers
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        security.request_reset(client_address(), form.email.data)
+        # The same answer whether or not an account has the address.
+        flash(
+            _(
+                "If an account has that e-mail address, we have sent it a link to choose a new password. "
+                "The link works once, for an hour."
+            ),
+            "success",
+        )
+        return redirect(url_for("auth.login"))
+    return render_template("auth/forgot_password.html", form=form), form_status()
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    try:
+        reset = security.find_reset(token)
+    except NotFoundError as exc:
+        return render_template("auth/reset_invalid.html", message=str(exc)), 404
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            security.reset_password(client_address(), token, form.password.data)
+        except ValidationError as exc:
+            field_error(form, exc)
+        else:
+            logout_user()
+            flash(_("Your password is changed. Log in with the new one."), "success")
+            return redirect(url_for("auth.login"))
+    return render_template("auth/reset_password.html", form=form, email=reset.user.email), form_status()
 
 
 @bp.post("/logout")

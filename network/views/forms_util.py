@@ -61,6 +61,8 @@ def safe_next(target: str | None) -> str:
     """Only local paths: an open redirect would let a link send people to a look-alike site."""
     if target:
         parsed = urlparse(target)
-        if not parsed.scheme and not parsed.netloc and target.startswith("/") and not target.startswith("//"):
+        # Browsers read "/\host" as "//host", another site; a backslash has no place in our paths.
+        local = target.startswith("/") and not target.startswith("//") and "\\" not in target
+        if not parsed.scheme and not parsed.netloc and local:
             return target
     return url_for("main.index")

@@ -235,6 +235,7 @@ LOGIN_REQUIRED = [
     ("post", "/notifications/searches/1/delete", "notifications.delete_search"),
     ("get", "/notifications/settings", "notifications.preferences"),
     ("post", "/notifications/settings", "notifications.preferences"),
+    ("get", "/audit", "audit.index"),
 ]
 
 # Routes anyone may open (what they show is checked by the rules below and in test_views.py).
@@ -255,6 +256,8 @@ PUBLIC_ENDPOINTS = {
     "coordination.index",
     "coordination.detail",
     "notifications.unsubscribe",
+    "auth.forgot_password",
+    "auth.reset_password",
 }
 
 # One form body that would pass every form above, so a refusal is never just a form error.

@@ -1,0 +1,55 @@
+"""The audit log page: an organisation's administrators read its entries, site administrators all."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, render_template
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+
+from network.services import accounts, audit
+from network.views.forms_util import id_arg, page_arg
+
+bp = Blueprint("audit", __name__)
+
+ACTIONS = {
+    "need.create": _l("Need created"),
+    "need.edit": _l("Need edited"),
+    "need.publish": _l("Need published"),
+    "need.stage": _l("Need moved to another stage"),
+    "need.delete": _l("Draft deleted"),
+    "organisation.register": _l("Organisation registered"),
+    "organisation.edit": _l("Organisation profile edited"),
+    "organisation.verify": _l("Organisation verified"),
+    "organisation.unverify": _l("Verification withdrawn"),
+    "member.invite": _l("Colleague invited"),
+    "member.join": _l("Colleague joined"),
+    "group.create": _l("Coordination group started"),
+    "group.invite": _l("Invited to a coordination group"),
+    "group.accept": _l("Group invitation accepted"),
+    "group.decline": _l("Group invitation declined"),
+    "group.request": _l("Asked to join a coordination group"),
+    "group.request_accepted": _l("Request to join accepted"),
+    "group.request_declined": _l("Request to join declined"),
+    "group.add_need": _l("Need brought to a coordination group"),
+    "group.stage": _l("Coordination group moved to another stage"),
+}
+
+
+@bp.get("/audit")
+@login_required
+def index():
+    if not audit.can_read(current_user):
+        abort(403)
+    organisation = None
+    wanted = id_arg("organisation") if current_user.is_site_admin else current_user.organisation_id
+    if wanted is not None:
+        organisation = accounts.get_organisation(wanted)
+    pagination = audit.entries(
+        current_user,
+        page_arg(),
+        int(current_app.config["AUDIT_PER_PAGE"]),
+        organisation.id if organisation else None,
+    )
+    return render_template(
+        "audit/index.html", pagination=pagination, organisation=organisation, actions=ACTIONS
+    )
