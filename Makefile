@@ -40,9 +40,18 @@ run: $(STAMP) translations
 test: $(STAMP) translations
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-# Page and API timings on the demo content (median and p95).
+# The speed figures of the matcher on a synthetic corpus, next to SQLite FTS5 over the same records
+# (bench/speed.py). SIZE=full: 100,000 capabilities and 50,000 needs, about 25 minutes;
+# SIZE=small: a twentieth of that, a minute or two.
+SIZE ?= full
 bench: $(STAMP) translations
-	$(PY) bench/pages.py
+	$(PY) -m bench.speed --size $(SIZE)
+
+.PHONY: bench-quality
+
+# Match quality on the real notices (nDCG@10, recall@10) next to a plain BM25F baseline (bench/quality.py).
+bench-quality: $(STAMP) translations
+	$(PY) -m bench.quality
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

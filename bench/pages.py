@@ -1,9 +1,9 @@
 """Page and API timings on the demo content: median and p95 over repeated requests (in-process).
 
-    make bench            # or: .venv/bin/python bench/pages.py --runs 30
+    .venv/bin/python bench/pages.py --runs 30
 
-A first look at speed on the demo data (about 1,850 records); the full-size benchmark with
-100,000 capabilities and 50,000 needs is a separate piece of work."""
+A quick look at whole pages on the demo data (about 1,850 records). The issue's figures, on
+100,000 capabilities and 50,000 needs, are `make bench` (bench/speed.py)."""
 
 from __future__ import annotations
 
