@@ -43,18 +43,43 @@ class Plan:
     searches: int
     views: int
     view_seconds: float
+    # A latency step stops early after this long (the figure then says how many it measured).
+    step_seconds: float
     fts_views: int
     saves: int
 
 
 PLANS = {
     "full": Plan(
-        rebuilds=1, scratch_needs=100, searches=200, views=2000, view_seconds=240, fts_views=300, saves=10
+        rebuilds=1,
+        scratch_needs=100,
+        searches=200,
+        views=2000,
+        view_seconds=240,
+        fts_views=300,
+        saves=10,
+        step_seconds=150,
     ),
     "small": Plan(
-        rebuilds=3, scratch_needs=100, searches=200, views=600, view_seconds=45, fts_views=300, saves=10
+        rebuilds=3,
+        scratch_needs=100,
+        searches=200,
+        views=600,
+        view_seconds=45,
+        fts_views=300,
+        saves=10,
+        step_seconds=40,
     ),
-    "tiny": Plan(rebuilds=1, scratch_needs=10, searches=10, views=20, view_seconds=10, fts_views=20, saves=2),
+    "tiny": Plan(
+        rebuilds=1,
+        scratch_needs=10,
+        searches=10,
+        views=20,
+        view_seconds=10,
+        fts_views=20,
+        saves=2,
+        step_seconds=10,
+    ),
 }
 
 
@@ -145,6 +170,13 @@ class Bench:
             "memory": Figure("web worker memory after the mix", 300, "MB", judge_single=True),
         }
 
+    def _late(self, deadline: float, figure: Figure) -> bool:
+        if time.perf_counter() < deadline:
+            return False
+        figure.note = f"stopped after {self.plan.step_seconds:.0f} s"
+        log(f"    time limit: {len(figure.site)} measured")
+        return True
+
     # -- steps ----------------------------------------------------------------------------------
 
     def generate(self) -> None:
@@ -179,7 +211,10 @@ class Bench:
     def from_scratch(self, index, needs: list[Need]) -> None:
         log(f"==> top-10 suppliers from scratch for {len(needs)} needs")
         figure = self.figures["scratch"]
+        deadline = time.perf_counter() + self.plan.step_seconds
         for number, need in enumerate(needs, start=1):
+            if self._late(deadline, figure):
+                break
             ms, _ = _timed(harness.supplier_list, need, index, cached=False)
             figure.site.append(ms)
             ms, _ = _timed(self.fts.suppliers, f"{need.title}\n{need_text(need)}")
@@ -191,7 +226,10 @@ class Bench:
         queries = search_queries(self.records, self.plan.searches, self.rng)
         log(f"==> {len(queries)} search queries with facets")
         figure = self.figures["search"]
+        deadline = time.perf_counter() + self.plan.step_seconds
         for text, filters in queries:
+            if self._late(deadline, figure):
+                break
             query = SearchQuery(
                 text=text,
                 domains=(filters["domain"],) if "domain" in filters else (),
