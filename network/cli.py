@@ -1,4 +1,5 @@
-"""`flask` commands: setup, import, reindex, index verify/follow/status, create-admin, notify send."""
+"""`flask` commands: setup, import, reindex, index verify/follow/status, create-admin, notify send,
+backup and restore."""
 
 from __future__ import annotations
 
@@ -25,6 +26,8 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(index_group)
     app.cli.add_command(create_admin_command)
     app.cli.add_command(notify_group)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
 
 
 def _index():
@@ -248,3 +251,75 @@ def notify_send_command(quiet: bool) -> None:
         )
     if report.failed:
         sys.exit(1)
+
+
+def _counts(counts: dict[str, int]) -> str:
+    return ", ".join(f"{count} {table}" for table, count in counts.items()) or "no content"
+
+
+@click.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Overwrite PATH when it exists.")
+@with_appcontext
+def backup_command(path: Path, force: bool) -> None:
+    """Write a consistent copy of the database to PATH while the site keeps running.
+
+    SQLite: the online backup API (the copy is itself a SQLite database). PostgreSQL: pg_dump in its
+    custom format. Bring it back with `flask restore PATH`.
+    """
+    from network.services import backup
+
+    if path.exists() and not force:
+        click.echo(f"error: {path} exists; choose another name or add --force to overwrite it.", err=True)
+        sys.exit(1)
+    db.session.remove()
+    click.echo(f"Backing up {db.engine.url.render_as_string(hide_password=True)} to {path}…")
+    started = time.monotonic()
+    try:
+        report = backup.backup(db.engine, path, progress=lambda line: click.echo(line, err=True))
+    except backup.BackupError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    click.echo(
+        f"Wrote {report.path} ({report.size / 1e6:.1f} MB; {_counts(report.counts)}) "
+        f"in {time.monotonic() - started:.1f} s."
+    )
+
+
+@click.command("restore")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Replace a database that has content without asking.")
+@with_appcontext
+def restore_command(path: Path, yes: bool) -> None:
+    """Replace the database with the backup at PATH, bring its schema up to date, rebuild the index.
+
+    Everything in the database now is replaced: without --yes, a database with content is left alone
+    (or, at a terminal, you are asked first).
+    """
+    from network.schema import ensure_schema
+    from network.services import backup
+
+    db.session.remove()
+    try:
+        backup.backup_kind(path)
+        existing = backup.content_counts(db.engine)
+        if any(existing.values()) and not yes and sys.stdin.isatty():
+            click.echo(f"The database has {_counts(existing)}; restoring {path} replaces all of it.")
+            yes = click.confirm("Replace it?", default=False)
+            if not yes:
+                click.echo("Nothing was changed.")
+                sys.exit(1)
+        click.echo(f"Restoring {path} into {db.engine.url.render_as_string(hide_password=True)}…")
+        counts = backup.restore(
+            db.engine, path, replace=yes, progress=lambda line: click.echo(line, err=True)
+        )
+    except backup.BackupError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    click.echo(f"Restored {_counts(counts)}.")
+    if ensure_schema(current_app):
+        click.echo("Database schema updated to this version.")
+    click.echo("Rebuilding the search index from the restored database…")
+    started = time.monotonic()
+    count = indexing.reindex(_index(), progress=lambda n: click.echo(f"  {n} documents…", err=True))
+    click.echo(f"Indexed {count} documents in {time.monotonic() - started:.1f} s. Restore complete.")
