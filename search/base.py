@@ -86,10 +86,14 @@ class SearchResult:
 
 @dataclass(frozen=True)
 class MatchQuery:
-    """Find records of `kind` like a profile: a need's or a supplier's text, codes and regions."""
+    """Find records of `kind` like a profile: a need's or a supplier's text, codes and regions.
+
+    `title` words weigh more than `text` words. Frozen and hashable: the index keys ready lists on it.
+    """
 
     kind: str
     text: str
+    title: str = ""
     domains: tuple[str, ...] = ()
     cpv: tuple[str, ...] = ()
     fylker: tuple[str, ...] = ()
@@ -109,8 +113,12 @@ class SearchIndex(Protocol):
 
     def search(self, query: SearchQuery) -> SearchResult: ...
 
-    def match(self, query: MatchQuery) -> list[Hit]:
-        """Ranked records of query.kind for a profile, each with reasons."""
+    def match(self, query: MatchQuery, use_cache: bool = True) -> list[Hit]:
+        """Ranked records of query.kind for a profile, each with reasons. With `use_cache`, a list
+        computed since the index last changed is returned as it was."""
+
+    def clear_match_cache(self) -> None:
+        """Forget every ready match list (for measuring matching from scratch)."""
 
     def fingerprints(self) -> dict[tuple[str, int], str]:
         """Every (kind, id) in the index with its stored fingerprint, for verification."""

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import copy
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
 from search.analysis import ENGLISH, NORWEGIAN, split_compound, word_spans, word_term
 
-# Examples (texts of existing needs with their codes) count for this much against the labels.
-EXAMPLE_WEIGHT = 1.0
+# Examples (texts of notices and needs with their codes) count for this much against the labels; tuned
+# with the neighbours below on notices-dev.jsonl (80 % learnt, 20 % asked): division right first 57 %
+# of the time, against 24 % from the labels alone.
+EXAMPLE_WEIGHT = 2.0
+# The examples' votes per division, the strongest division's worth this much to each of its codes.
+EXAMPLE_DIVISION_WEIGHT = 0.3
 # How many of the best-matching examples vote for their codes.
-EXAMPLE_NEIGHBOURS = 20
+EXAMPLE_NEIGHBOURS = 30
 # A part of a split compound weighs less than the whole word when the labels know the whole word.
 COMPOUND_PART_WEIGHT = 0.6
 # A code gains when many codes of its division match too (a lone matching label in some other division is
@@ -120,6 +125,18 @@ class CpvSuggester:
                 self._example_codes.append(known)
         self._examples.finish()
 
+    def with_examples(self, samples: Iterable[tuple[str, Sequence[str]]]) -> CpvSuggester:
+        """A suggester that knows this one's labels and examples plus `samples`; this one is unchanged,
+        and the labels (the costly part) are shared."""
+        other = copy.copy(self)
+        other._examples = _TermIndex()
+        other._example_codes = []
+        for terms, codes in zip(self._examples.entries, self._example_codes, strict=True):
+            other._examples.add(terms)
+            other._example_codes.append(codes)
+        other.learn(samples)
+        return other
+
     def suggest(self, text: str, limit: int = 10) -> list[tuple[str, float]]:
         """The `limit` codes most likely for `text`, best first; scores compare within one call only."""
         terms = self._terms(text)
@@ -137,9 +154,16 @@ class CpvSuggester:
             scores[code] += DIVISION_WEIGHT * strength[code[:2]] / strongest
         if self._example_codes:
             neighbours = sorted(self._examples.similar(terms).items(), key=lambda kv: -kv[1])
+            votes: dict[str, float] = defaultdict(float)
             for index, score in neighbours[:EXAMPLE_NEIGHBOURS]:
                 for code in self._example_codes[index]:
                     scores[code] += EXAMPLE_WEIGHT * score
+                for division in dict.fromkeys(code[:2] for code in self._example_codes[index]):
+                    votes[division] += score
+            # Many similar examples in one division outvote one close example elsewhere.
+            top_vote = max(votes.values(), default=0.0) or 1.0
+            for code in scores:
+                scores[code] += EXAMPLE_DIVISION_WEIGHT * votes.get(code[:2], 0.0) / top_vote
         # Ties go to the more general code: a division is a safer guess than one of its leaves.
         ranked = sorted(scores.items(), key=lambda kv: (-round(kv[1], 9), self._level[kv[0]], kv[0]))
         return [(code, round(score, 4)) for code, score in _diversify(ranked, limit)]

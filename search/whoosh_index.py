@@ -11,9 +11,10 @@ import shutil
 import tempfile
 import threading
 import weakref
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 from whoosh import index as whoosh_index
@@ -29,12 +30,22 @@ from whoosh.highlight import (
     mkfrag,
     top_fragments,
 )
-from whoosh.qparser import FieldsPlugin, MultifieldParser, OrGroup, RangePlugin, WildcardPlugin
-from whoosh.query import And, AndMaybe, ConstantScoreQuery, Every, NullQuery, Or, Prefix, Query, Term
+from whoosh.query import And, ConstantScoreQuery, Every, Or, Prefix, Query, Term
 from whoosh.util import random_name
 from whoosh.writing import CLEAR
 
-from search.analysis import ENGLISH, ENGLISH_ANALYZER, NORWEGIAN, NORWEGIAN_ANALYZER, word_spans, word_term
+from search.analysis import (
+    ENGLISH,
+    NORWEGIAN,
+    TERM_TOKENIZER,
+    analyzer_language,
+    compound_parts,
+    fold_accents,
+    text_terms,
+    word_spans,
+    word_term,
+    word_terms,
+)
 from search.base import (
     KINDS,
     NEED,
@@ -52,12 +63,16 @@ from search.language import detect_language
 
 log = logging.getLogger(__name__)
 
-# Text fields per language. Search looks in all of them, titles weighing more than bodies; the owner's
-# name is searchable too ("Bergen kommune" finds Bergen's needs) but match() ignores it: it is no
-# evidence that two records are about the same thing.
-TITLE_FIELDS = {NORWEGIAN: "title_no", ENGLISH: "title_en"}
-BODY_FIELDS = {NORWEGIAN: "body_no", ENGLISH: "body_en"}
-TEXT_BOOSTS = {"title_no": 2.0, "title_en": 2.0, "body_no": 1.0, "body_en": 1.0, "owner_name": 0.5}
+# Text is analysed before Whoosh sees it (search.analysis.text_terms), in the record's own language:
+# one field per part of a record instead of one per part and language halves the postings written and
+# read. A query word is looked up with both languages' terms, so an English word in a Norwegian record
+# is still found. The owner's name is searchable ("Bergen kommune" finds Bergen's needs) but match()
+# ignores it: it is no evidence that two records are about the same thing.
+TITLE_FIELD = "title_terms"
+BODY_FIELD = "body_terms"
+OWNER_FIELD = "owner_terms"
+TEXT_BOOSTS = {TITLE_FIELD: 2.0, BODY_FIELD: 1.0, OWNER_FIELD: 0.5}
+MATCH_FIELDS = (TITLE_FIELD, BODY_FIELD)
 
 # Facet name in SearchResult → index field.
 FACET_FIELDS = {
@@ -71,38 +86,46 @@ FACET_FIELDS = {
 NATIONWIDE_KEY = "*"
 
 # Stored bodies feed highlighting only; beyond this the snippet would not reach anyway.
-STORED_BODY_CHARS = 20_000
+STORED_BODY_CHARS = 5_000
 SNIPPET_CHARS = 240
 MAX_QUERY_WORDS = 32
+# Language detection reads the start of a record: enough words to decide, no more.
+DETECT_CHARS = 2_000
 
 UNDATED = datetime(1900, 1, 1)
 
 WRITER_TIMEOUT = 10.0
 REBUILD_LIMIT_MB = 256
 
-# match(): candidates taken from Whoosh before rescoring, and how many profile words make the query.
+# match(): candidates taken from Whoosh before rescoring, and how many profile terms make the query.
+# Ten distinctive terms find nearly the same top ten as thirty, at a fraction of the postings read
+# (see bench/): common words add little evidence and most of the cost.
 MATCH_CANDIDATES = 100
-MATCH_TERMS = 15
-# Rescoring: the text score is normalised to 0..1 against the best candidate, then bonuses are added.
+MATCH_TERMS = 10
+# A word of the profile's title counts this many times as a word of its body.
+TITLE_WEIGHT = 2.0
+# The text score is the BM25F score over the profile's terms divided by a reference: the larger of the
+# best candidate's score and this share of what a record containing every profile term once, in title
+# and body, would score. A weak best match then stays weak instead of scoring 1.0.
+TEXT_REFERENCE = 0.35
+# Bonuses added to the text score.
 CPV_BONUS = {"code": 0.5, "class": 0.35, "group": 0.25, "division": 0.12}
 CPV_LEVEL_DIGITS = (("code", 8), ("class", 4), ("group", 3), ("division", 2))
 DOMAIN_BONUS = 0.12
 REGION_BONUS = 0.1
 # Sharing only a region (or being nationwide) says where, not what: such documents are not matches.
 QUALIFYING_REASONS = frozenset({"terms", "cpv", "domain"})
-# Constant scores that rank structural candidates (cpv levels add up: a same-code hit also shares
-# the class, group and division terms).
-STRUCTURE_SCORES = {8: 4.0, 5: 1.0, 4: 2.0, 3: 1.0, 2: 0.5}
-STRUCTURE_DOMAIN_SCORE = 0.5
-STRUCTURE_REGION_SCORE = 0.25
+# Ready match lists kept per process: at most this many profiles, all dropped when the index changes.
+MATCH_CACHE_SIZE = 4_096
 
 
 def build_schema() -> Schema:
     """The index schema. Only what hits, reasons, highlights and verification need is stored.
 
-    Title and body are stored (bodies are short, < 5k characters) because Whoosh highlighting needs the
-    original text and the interface gives the index nothing else to highlight from. The analysed text
-    fields are not stored, and there are no term vectors (a BufferedWriter crashes on them).
+    Title and body are stored (bodies cut to STORED_BODY_CHARS) because highlighting needs the original
+    text and the interface gives the index nothing else to highlight from. The text fields hold terms
+    analysed in advance, without positions (no query needs them) and without term vectors (a
+    BufferedWriter crashes on them).
     """
     return Schema(
         uid=ID(unique=True, stored=True),
@@ -122,11 +145,7 @@ def build_schema() -> Schema:
         fingerprint=STORED,
         title=STORED,
         body=STORED,
-        title_no=TEXT(analyzer=NORWEGIAN_ANALYZER),
-        body_no=TEXT(analyzer=NORWEGIAN_ANALYZER),
-        title_en=TEXT(analyzer=ENGLISH_ANALYZER),
-        body_en=TEXT(analyzer=ENGLISH_ANALYZER),
-        owner_name=TEXT(analyzer=NORWEGIAN_ANALYZER),
+        **{name: TEXT(analyzer=TERM_TOKENIZER, phrase=False) for name in TEXT_BOOSTS},
     )
 
 
@@ -220,8 +239,19 @@ def _naive_utc(value: datetime | date) -> datetime:
     return value
 
 
+def document_language(doc: Document) -> str:
+    """The Whoosh language ("no"/"en") a document is analysed in: its own, or detected from its text."""
+    if doc.language:
+        try:
+            return analyzer_language(doc.language)
+        except ValueError:
+            pass
+    return analyzer_language(detect_language(f"{doc.title}\n{doc.body[:DETECT_CHARS]}"))
+
+
 def _fields(doc: Document) -> dict:
     codes = _cpv_codes(doc.cpv)
+    language = document_language(doc)
     fields: dict = {
         "uid": _uid(doc.kind, doc.id),
         "kind": doc.kind,
@@ -230,14 +260,13 @@ def _fields(doc: Document) -> dict:
         "fingerprint": doc.fingerprint,
         "title": doc.title,
         "body": doc.body[:STORED_BODY_CHARS],
-        "title_no": doc.title,
-        "title_en": doc.title,
-        "body_no": doc.body,
-        "body_en": doc.body,
+        TITLE_FIELD: " ".join(text_terms(doc.title, language)),
+        BODY_FIELD: " ".join(text_terms(doc.body, language)),
     }
     optional = {
         "owner": str(doc.owner_id) if doc.owner_id is not None else "",
-        "owner_name": doc.owner_name,
+        # Names are Norwegian mostly, and the parts of "Helseforetaket" are worth finding.
+        OWNER_FIELD: " ".join(text_terms(doc.owner_name, NORWEGIAN)),
         "org_kind": doc.org_kind,
         "stage": doc.stage or "",
         "domain": _keywords(doc.domains),
@@ -266,12 +295,17 @@ class _ArrayOr(Or):
 
 @dataclass
 class _Concept:
-    """One word of a match profile: the surface form shown in reasons and its terms per field."""
+    """One term of a match profile: the word shown in reasons, how often the profile says it (title
+    words counting TITLE_WEIGHT times), and its document frequency per text field."""
 
+    term: str
     surface: str
-    count: int
-    terms: dict[str, str]
+    count: float = 0.0
+    fields: tuple[str, ...] = ()
     weight: float = 0.0
+    # Whether the profile says the term as a word of its own, and the compounds it is a part of.
+    whole: bool = False
+    part_of: set[str] = field(default_factory=set)
 
 
 class WhooshIndex:
@@ -289,12 +323,11 @@ class WhooshIndex:
         self._read_lock = threading.Lock()
         self._write_lock = threading.Lock()
         self._searcher = None
-        self._parser = MultifieldParser(
-            list(TEXT_BOOSTS), self._schema, fieldboosts=TEXT_BOOSTS, group=OrGroup.factory(0.9)
-        )
-        # People type words, not query syntax: "kind:need", "a*" or "[a TO b]" should be plain text.
-        for plugin in (FieldsPlugin, WildcardPlugin, RangePlugin):
-            self._parser.remove_plugin_class(plugin)
+        # Bumped whenever the searcher sees a new commit (of this process or another): everything
+        # computed from the index — ready match lists, filter bitsets — is kept only for one generation.
+        self._generation = 0
+        self._match_cache: OrderedDict[MatchQuery, tuple[Hit, ...]] = OrderedDict()
+        self._filters: dict[str, object] = {}
 
     def open(self):
         """The Whoosh index, created when missing; IndexUnavailableError when unreadable or outdated."""
@@ -380,13 +413,37 @@ class WhooshIndex:
     def _reading(self) -> Iterator:
         with self._read_lock:
             try:
-                if self._searcher is None:
-                    self._searcher = self.open().searcher()
-                else:
-                    self._searcher = self._searcher.refresh()
+                searcher = self.open().searcher() if self._searcher is None else self._searcher.refresh()
             except (OSError, whoosh_index.IndexError) as exc:
                 raise IndexUnavailableError(f"cannot read the search index: {exc}") from exc
-            yield self._searcher
+            if searcher is not self._searcher:
+                self._searcher = searcher
+                self._generation += 1
+                self._match_cache.clear()
+                self._filters.clear()
+            yield searcher
+
+    def generation(self) -> int:
+        """A number that changes whenever the index this process reads has changed."""
+        with self._reading():
+            return self._generation
+
+    def clear_match_cache(self) -> None:
+        """Forget the ready match lists (they are also dropped on every index change)."""
+        with self._read_lock:
+            self._match_cache.clear()
+
+    def _filter(self, searcher, query: Query):
+        """The documents matching a filter query as a bitset, computed once per index generation: a
+        kind filter alone holds 100,000 documents, and Whoosh would rebuild it for every search."""
+        # Keyed on the text form: Whoosh's query equality ignores some differences (Prefix terms).
+        key = repr(query)
+        found = self._filters.get(key)
+        if found is None:
+            if len(self._filters) > 64:
+                self._filters.clear()
+            found = self._filters[key] = searcher._filter_to_comb(query)
+        return found
 
     def fingerprints(self) -> dict[tuple[str, int], str]:
         with self._reading() as searcher:
@@ -400,6 +457,8 @@ class WhooshIndex:
             if self._searcher is not None:
                 self._searcher.close()
                 self._searcher = None
+            self._match_cache.clear()
+            self._filters.clear()
             if self._ix is not None:
                 self._ix.close()
                 self._ix = None
@@ -431,15 +490,21 @@ class WhooshIndex:
         return parts[0] if len(parts) == 1 else And(parts)
 
     def _text_query(self, text: str) -> Query | None:
-        if not text.strip():
+        """Each word of `text` looked up by its terms in both languages, in titles, bodies and owner
+        names; a record needs any word, and more words score more. People type words, not query
+        syntax: "kind:need", "a*" or '"quoted' are plain words here."""
+        groups: dict[tuple[str, ...], Query] = {}
+        # A pasted page would make a query of hundreds of OR groups; people search with a few words.
+        for _, _, word in itertools.islice(word_spans(text), MAX_QUERY_WORDS):
+            terms = _query_word_terms(word)
+            if terms and terms not in groups:
+                groups[terms] = Or(
+                    [Term(field, term, boost=boost) for field, boost in TEXT_BOOSTS.items() for term in terms]
+                )
+        if not groups:
             return None
-        # A pasted page would make a query of hundreds of OR groups (a 1,000-character one took 0.7 s
-        # at 5,000 documents); people search with a few words.
-        spans = list(itertools.islice(word_spans(text), MAX_QUERY_WORDS + 1))
-        if len(spans) > MAX_QUERY_WORDS:
-            text = text[: spans[MAX_QUERY_WORDS][0]]
-        parsed = self._parser.parse(text)
-        return None if parsed == NullQuery else parsed
+        queries = list(groups.values())
+        return queries[0] if len(queries) == 1 else Or(queries, scale=0.9)
 
     def search(self, query: SearchQuery) -> SearchResult:
         page = max(1, query.page)
@@ -451,6 +516,10 @@ class WhooshIndex:
         if search_filter is None:
             return empty
         with self._reading() as searcher:
+            allowed = self._filter(searcher, search_filter)
+            if not allowed:
+                # Whoosh reads an empty filter as no filter at all.
+                return empty
             text_query = self._text_query(query.text)
             by_date = query.order == "date" or text_query is None
             facets = {
@@ -460,7 +529,7 @@ class WhooshIndex:
             limit = max(1, min(page * per_page, searcher.doc_count_all()))
             results = searcher.search(
                 text_query or Every(),
-                filter=search_filter,
+                filter=allowed,
                 limit=limit,
                 sortedby=sorting.FieldFacet("date", reverse=True) if by_date else None,
                 groupedby=facets,
@@ -486,105 +555,161 @@ class WhooshIndex:
 
     # -- match ----------------------------------------------------------------------------------
 
-    def _concepts(self, searcher, text: str) -> list[_Concept]:
-        """The profile's most distinctive words (count × IDF), each with its terms that are in the index.
+    def _concepts(self, searcher, title: str, text: str) -> list[_Concept]:
+        """The profile's MATCH_TERMS most distinctive terms (weighted count × IDF) that are in the index.
 
-        Every document is indexed through both analyzers, so one language's fields already reach
-        documents in either language, and querying both would double the postings read (a third of
-        the time of a match). The profile's language picks the analyzer; only a text that shows no
-        language (a few words) is looked up through both.
+        Every record is analysed in its own language, so the profile's language picks its terms; only a
+        text that shows no language (a few words) is looked up in both. A compound adds its parts as
+        terms of their own ("omsorgsboliger" → omsorg, bolig), so it meets records that use the parts.
         """
-        detected = detect_language(text, default="")
+        detected = detect_language(f"{title}\n{text}", default="")
         languages = (ENGLISH,) if detected == "en" else (NORWEGIAN,) if detected else (NORWEGIAN, ENGLISH)
         concepts: dict[str, _Concept] = {}
-        absent: set[str] = set()
-        for start, end, word in word_spans(text):
-            by_language = {language: word_term(word, language) for language in languages}
-            key = next((term for term in by_language.values() if term), None)
-            if key is None or key in absent:
-                continue
-            if key in concepts:
-                concept = concepts[key]
-                concept.count += 1
-                # Show a word as the text mostly writes it: "boliger", not the sentence-initial "Boliger".
-                surface = text[start:end]
-                if surface.islower() and not concept.surface.islower():
-                    concept.surface = surface
-                continue
-            terms = {
-                field: term
-                for language, term in by_language.items()
-                if term
-                for field in (TITLE_FIELDS[language], BODY_FIELDS[language])
-                if searcher.doc_frequency(field, term)
-            }
-            if terms:
-                concepts[key] = _Concept(surface=text[start:end], count=1, terms=terms)
-            else:
-                absent.add(key)
+        for weight, part in ((TITLE_WEIGHT, title), (1.0, text)):
+            for start, end, word in word_spans(part):
+                surface = part[start:end]
+                for language in languages:
+                    surfaced = _surfaced_terms(word, surface, language)
+                    for position, (term, shown) in enumerate(surfaced):
+                        concept = concepts.get(term)
+                        if concept is None:
+                            concept = concepts[term] = _Concept(term=term, surface=shown)
+                        elif shown.islower() and not concept.surface.islower():
+                            # Show a word as the text mostly writes it: "boliger", not a sentence's "Boliger".
+                            concept.surface = shown
+                        concept.count += weight
+                        if position == 0:
+                            concept.whole = True
+                        else:
+                            concept.part_of.add(surfaced[0][0])
+        found = []
         for concept in concepts.values():
-            idf = max(searcher.idf(field, term) for field, term in concept.terms.items())
-            concept.weight = (1 + math.log(concept.count)) * idf
-        ranked = sorted(concepts.values(), key=lambda c: -c.weight)
-        return ranked[:MATCH_TERMS]
+            concept.fields = tuple(f for f in MATCH_FIELDS if searcher.doc_frequency(f, concept.term))
+            if concept.fields:
+                idf = max(searcher.idf(f, concept.term) for f in concept.fields)
+                concept.weight = (1 + math.log(concept.count)) * idf
+                found.append(concept)
+        found.sort(key=lambda c: (-c.weight, c.term))
+        return found[:MATCH_TERMS]
 
-    def match(self, query: MatchQuery) -> list[Hit]:
+    def match(self, query: MatchQuery, use_cache: bool = True) -> list[Hit]:
+        """Ranked records of query.kind for a profile. A profile's list is kept ready until the index
+        changes (any commit, in any process), so a page shown again reads it instead of searching."""
         if query.kind not in KINDS or query.limit <= 0:
             return []
+        with self._reading() as searcher:
+            if use_cache:
+                cached = self._match_cache.get(query)
+                if cached is not None:
+                    self._match_cache.move_to_end(query)
+                    return list(cached)
+            hits = self._match(searcher, query)
+            self._match_cache[query] = tuple(hits)
+            while len(self._match_cache) > MATCH_CACHE_SIZE:
+                self._match_cache.popitem(last=False)
+            return hits
+
+    def _match(self, searcher, query: MatchQuery) -> list[Hit]:
         codes = _cpv_codes(query.cpv)
         domains = [_keyword(d) for d in query.domains if d.strip()]
         fylker = {_keyword(f) for f in query.fylker if f.strip()}
         match_filter = Term("kind", query.kind)
         if query.kind == NEED and query.stages:
-            match_filter = And([match_filter, _any_of("stage", query.stages)])
+            match_filter = And([match_filter, _any_of("stage", sorted(query.stages))])
         excluded = [Term("owner", str(owner)) for owner in query.exclude_owner_ids]
         excluded += [Term("uid", _uid(query.kind, id)) for id in query.exclude_ids]
-        mask = Or(excluded) if excluded else None
+        allowed = self._filter(searcher, match_filter)
+        if not allowed:
+            # Whoosh reads an empty filter as no filter at all.
+            return []
+        mask = searcher._filter_to_comb(Or(excluded)) if excluded else None
 
-        with self._reading() as searcher:
-            concepts = self._concepts(searcher, query.text)
-            clauses = [
-                (field, term, TEXT_BOOSTS[field] * (1 + math.log(concept.count)), index)
-                for index, concept in enumerate(concepts)
-                for field, term in concept.terms.items()
-            ]
-            candidates: set[int] = set()
-            if clauses:
-                text_query = _ArrayOr([Term(field, term, boost=boost) for field, term, boost, _ in clauses])
-                results = searcher.search(text_query, filter=match_filter, mask=mask, limit=MATCH_CANDIDATES)
-                candidates.update(hit.docnum for hit in results)
-            structure = _structure_query(codes, domains, fylker, query.nationwide)
-            if structure is not None:
-                results = searcher.search(structure, filter=match_filter, mask=mask, limit=MATCH_CANDIDATES)
-                candidates.update(hit.docnum for hit in results)
-            if not candidates:
-                return []
+        concepts = self._concepts(searcher, query.title, query.text)
+        clauses = [
+            (field, concept.term, TEXT_BOOSTS[field] * (1 + math.log(concept.count)), index)
+            for index, concept in enumerate(concepts)
+            for field in concept.fields
+        ]
+        # What a record holding every profile term once, in title and body, would score (BM25F gives a
+        # term found once in a field of average length its IDF).
+        ideal = sum(boost * searcher.idf(field, term) for field, term, boost, _ in clauses)
+        reference = TEXT_REFERENCE * ideal
+        # One search over text and CPV: the text clauses are scaled so that their sum approximates the
+        # final text score, and each CPV level adds its share of the bonus, so the candidates are the
+        # records the final ranking would put first.
+        retrieval = [Term(field, term, boost=boost / reference) for field, term, boost, _ in clauses]
+        retrieval += _cpv_clauses(codes)
+        candidates: set[int] = set()
+        if retrieval:
+            results = searcher.search(
+                _ArrayOr(retrieval), filter=allowed, mask=mask, limit=MATCH_CANDIDATES
+            )
+            candidates.update(hit.docnum for hit in results)
+        if domains and len(candidates) < MATCH_CANDIDATES:
+            # Sharing only a domain is the weakest reason: such records fill a short list, never a long one.
+            results = searcher.search(
+                Or([ConstantScoreQuery(Term("domain", d), DOMAIN_BONUS) for d in domains]),
+                filter=allowed,
+                mask=mask,
+                limit=MATCH_CANDIDATES - len(candidates),
+            )
+            candidates.update(hit.docnum for hit in results)
+        if not candidates:
+            return []
 
-            text_scores, shared = _text_scores(searcher, sorted(candidates), clauses)
-            best_text = max(text_scores.values(), default=0.0)
-            hits = []
-            for docnum in candidates:
-                stored = searcher.stored_fields(docnum)
-                text_score = text_scores.get(docnum, 0.0) / best_text if best_text else 0.0
-                reasons, bonus = _structure_reasons(stored, codes, domains, fylker, query.nationwide)
-                if docnum in shared:
-                    # Concepts are ordered most distinctive first; the reason lists them so.
-                    words = tuple(concepts[index].surface for index in sorted(shared[docnum]))
-                    reasons.insert(0, Reason(kind="terms", values=words))
-                if not QUALIFYING_REASONS.intersection(r.kind for r in reasons):
-                    continue
-                kind, id = _parse_uid(stored["uid"])
-                hits.append(
-                    Hit(
-                        kind=kind,
-                        id=id,
-                        score=round(text_score + bonus, 6),
-                        owner_id=_owner(stored),
-                        reasons=tuple(reasons),
-                    )
+        text_scores, shared = _text_scores(searcher, sorted(candidates), clauses)
+        scale = max(max(text_scores.values(), default=0.0), reference)
+        hits = []
+        for docnum in candidates:
+            stored = searcher.stored_fields(docnum)
+            text_score = text_scores.get(docnum, 0.0) / scale if scale else 0.0
+            reasons, bonus = _structure_reasons(stored, codes, domains, fylker, query.nationwide)
+            if docnum in shared:
+                reasons.insert(0, Reason(kind="terms", values=_shared_words(concepts, shared[docnum])))
+            if not QUALIFYING_REASONS.intersection(r.kind for r in reasons):
+                continue
+            kind, id = _parse_uid(stored["uid"])
+            hits.append(
+                Hit(
+                    kind=kind,
+                    id=id,
+                    score=round(text_score + bonus, 6),
+                    owner_id=_owner(stored),
+                    reasons=tuple(reasons),
                 )
+            )
         hits.sort(key=lambda h: (-h.score, h.id))
         return hits[: query.limit]
+
+
+def _shared_words(concepts: Sequence[_Concept], shared: set[int]) -> tuple[str, ...]:
+    """The words a record shares with the profile, most distinctive first, each once: a compound found
+    whole is shown alone, not with its parts ("omsorgsboliger", not also "omsorg" and "boliger")."""
+    found = {concepts[index].term for index in shared}
+    words = (
+        concepts[index].surface
+        for index in sorted(shared)
+        if concepts[index].whole or not (concepts[index].part_of & found)
+    )
+    return tuple(dict.fromkeys(words))
+
+
+def _query_word_terms(word: str) -> tuple[str, ...]:
+    """A typed word's terms in both languages, with its compound parts: records are analysed in their
+    own language, and the searcher's language is unknown."""
+    return tuple(dict.fromkeys((*word_terms(word, NORWEGIAN), *word_terms(word, ENGLISH))))
+
+
+def _surfaced_terms(word: str, surface: str, language: str) -> list[tuple[str, str]]:
+    """(term, word to show) for a profile word: the word itself, then its compound parts."""
+    terms = word_terms(word, language)
+    if not terms:
+        return []
+    shown = [(terms[0], surface)]
+    if len(terms) > 1:
+        by_term = {word_term(part, language): part for part in compound_parts(fold_accents(word))}
+        shown += [(term, by_term.get(term, term)) for term in terms[1:]]
+    return shown
 
 
 def _owner(stored: dict) -> int | None:
@@ -609,20 +734,19 @@ def _facets(results) -> dict[str, dict[str, int]]:
     }
 
 
-def _structure_query(codes: Sequence[str], domains: Sequence[str], fylker: set[str], nationwide: bool):
+def _cpv_clauses(codes: Sequence[str]) -> list[Query]:
+    """Constant-score clauses whose sum for a record is the CPV bonus of its closest code: a same-code
+    record also shares the class, group and division terms, so each level adds what the next adds."""
     clauses: list[Query] = []
-    for code in codes:
-        for level in (code, *cpv_levels(code)):
-            clauses.append(ConstantScoreQuery(Term("cpv_all", level), STRUCTURE_SCORES[len(level)]))
-    clauses += [ConstantScoreQuery(Term("domain", d), STRUCTURE_DOMAIN_SCORE) for d in domains]
-    if not clauses:
-        return None
-    what = Or(clauses)
-    if nationwide or not fylker:
-        return what
-    # Region only reorders candidates that share something else; it never brings one in by itself.
-    where = Or([Term("fylke", f) for f in sorted(fylker)] + [Term("nationwide", True)])
-    return AndMaybe(what, ConstantScoreQuery(where, STRUCTURE_REGION_SCORE))
+    previous = 0.0
+    for level, digits in reversed(CPV_LEVEL_DIGITS):
+        step = CPV_BONUS[level] - previous
+        previous = CPV_BONUS[level]
+        prefixes = dict.fromkeys(code[:digits] for code in codes)
+        # The index holds 8-digit codes and their 2–5 digit prefixes (not the 8-digit code's 4-digit
+        # class padded), so a class is its 4-digit prefix and a code is the code.
+        clauses += [ConstantScoreQuery(Term("cpv_all", prefix), step) for prefix in prefixes]
+    return clauses
 
 
 def _text_scores(searcher, docnums: list[int], clauses) -> tuple[dict[int, float], dict[int, set[int]]]:
@@ -633,8 +757,8 @@ def _text_scores(searcher, docnums: list[int], clauses) -> tuple[dict[int, float
     """
     scores: dict[int, float] = {}
     shared: dict[int, set[int]] = {}
-    for field, term, boost, concept in clauses:
-        matcher = searcher.postings(field, term)
+    for name, term, boost, concept in clauses:
+        matcher = searcher.postings(name, term)
         for docnum in docnums:
             if not matcher.is_active():
                 break
@@ -677,29 +801,22 @@ def _structure_reasons(
 # -- highlighting -------------------------------------------------------------------------------
 
 
-def _highlight_terms(query: Query | None) -> dict[str, frozenset[str]]:
-    terms: dict[str, set[str]] = {NORWEGIAN: set(), ENGLISH: set()}
-    if query is not None:
-        for field, text in query.iter_all_terms():
-            if field.endswith("_en"):
-                terms[ENGLISH].add(text)
-            else:
-                terms[NORWEGIAN].add(text)
-    return {language: frozenset(found) for language, found in terms.items()}
+def _highlight_terms(query: Query | None) -> frozenset[str]:
+    return frozenset(text for _, text in query.iter_all_terms()) if query is not None else frozenset()
 
 
-def _tokens(text: str, terms: dict[str, frozenset[str]]) -> Iterator[Token]:
-    # Each word is marked when its Norwegian or its English term was searched for, so one snippet shows
-    # the matches of both analyzers.
+def _tokens(text: str, terms: frozenset[str]) -> Iterator[Token]:
+    # A word is marked when any of its terms was searched for — in either language, or a part of it:
+    # one snippet shows the matches of both analyzers and "bolig" marks "omsorgsboliger".
     for start, end, word in word_spans(text):
         token = Token(chars=True)
         token.text, token.startchar, token.endchar, token.boost = word, start, end, 1.0
-        token.matched = any(word_term(word, language) in found for language, found in terms.items() if found)
+        token.matched = not terms.isdisjoint(_query_word_terms(word))
         yield token
 
 
-def _highlight(text: str, terms: dict[str, frozenset[str]], fragmenter, top: int) -> str | None:
-    if not any(terms.values()):
+def _highlight(text: str, terms: frozenset[str], fragmenter, top: int) -> str | None:
+    if not terms:
         return None
     fragments = top_fragments(
         fragmenter.fragment_tokens(text, _tokens(text, terms)), top, BasicFragmentScorer(), FIRST
@@ -735,7 +852,7 @@ def _plain_snippet(text: str) -> str:
     return html.escape(text[: cut if cut > 0 else SNIPPET_CHARS].rstrip(), quote=False) + "…"
 
 
-def _highlights(stored: dict, terms: dict[str, frozenset[str]]) -> dict[str, str]:
+def _highlights(stored: dict, terms: frozenset[str]) -> dict[str, str]:
     title = stored.get("title", "")
     body = stored.get("body", "")
     return {

@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+import json
+import logging
+import threading
+import time
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+from flask import current_app
 
 from network import reference
 from network.extensions import db
 from network.indexing import need_fylker, need_text
 from network.models import Capability, Domain, Need, Organisation, Stage
 from search import CAPABILITY, NEED, CpvSuggester, Hit, MatchQuery, Reason, SearchIndex
+
+log = logging.getLogger(__name__)
 
 # Stages of a need that other bodies may still want to join or learn from.
 PEER_STAGES = (Stage.OPEN.value, Stage.DIALOGUE_CLOSED.value, Stage.TENDERED.value, Stage.AWARDED.value)
@@ -66,7 +73,8 @@ def _strong_enough(hit: Hit) -> bool:
 def _need_profile(need: Need, kind: str, limit: int, **extra) -> MatchQuery:
     return MatchQuery(
         kind=kind,
-        text=f"{need.title}\n{need_text(need)}",
+        title=need.title,
+        text=need_text(need),
         domains=_signal_domains((need.domain.value,)),
         cpv=tuple(need.cpv or ()),
         fylker=need_fylker(need),
@@ -75,9 +83,19 @@ def _need_profile(need: Need, kind: str, limit: int, **extra) -> MatchQuery:
     )
 
 
-def suppliers_for_need(need: Need, index: SearchIndex, limit: int = 10) -> list[SupplierMatch]:
-    """Suppliers ranked for a need by their best capabilities, each with the reasons it matched."""
-    hits = index.match(_need_profile(need, CAPABILITY, limit * 5))
+def clear_match_cache(index: SearchIndex) -> None:
+    """Forget the ready match lists of this process, so the next lists are computed from scratch."""
+    index.clear_match_cache()
+
+
+def suppliers_for_need(
+    need: Need, index: SearchIndex, limit: int = 10, use_cache: bool = True
+) -> list[SupplierMatch]:
+    """Suppliers ranked for a need by their best capabilities, each with the reasons it matched.
+
+    The ranked list is kept ready in the index until the index changes (`use_cache=False` computes it
+    afresh); the rows are always read from the database, so a change shows at once."""
+    hits = index.match(_need_profile(need, CAPABILITY, limit * 5), use_cache=use_cache)
     by_owner: dict[int, list[Hit]] = {}
     for hit in hits:
         by_owner.setdefault(hit.owner_id, []).append(hit)
@@ -106,12 +124,27 @@ def _need_matches(hits: Sequence[Hit]) -> list[NeedMatch]:
     ]
 
 
-def peers_for_need(need: Need, index: SearchIndex, limit: int = 10) -> list[NeedMatch]:
-    """Needs of other public bodies about the same challenge; the body's own needs never appear."""
+def _once_per_body(hits: Sequence[Hit]) -> list[Hit]:
+    """A body's best need stands for the body: five needs of one body are one peer, not five."""
+    seen: set[int | None] = set()
+    best = []
+    for hit in hits:
+        if hit.owner_id is None or hit.owner_id not in seen:
+            seen.add(hit.owner_id)
+            best.append(hit)
+    return best
+
+
+def peers_for_need(
+    need: Need, index: SearchIndex, limit: int = 10, use_cache: bool = True
+) -> list[NeedMatch]:
+    """Needs of other public bodies about the same challenge, one per body (its best-matching need);
+    the body's own needs never appear."""
     hits = index.match(
-        _need_profile(need, NEED, limit * 2, stages=PEER_STAGES, exclude_owner_ids=(need.organisation_id,))
+        _need_profile(need, NEED, limit * 4, stages=PEER_STAGES, exclude_owner_ids=(need.organisation_id,)),
+        use_cache=use_cache,
     )
-    return _need_matches([h for h in hits if _strong_enough(h)][:limit])
+    return _need_matches(_once_per_body([h for h in hits if _strong_enough(h)])[:limit])
 
 
 def similar_needs(
@@ -141,18 +174,22 @@ def similar_needs(
     return _need_matches([h for h in hits if _strong_enough(h)][:limit])
 
 
-def needs_for_supplier(org: Organisation, index: SearchIndex, limit: int = 10) -> list[NeedMatch]:
+def needs_for_supplier(
+    org: Organisation, index: SearchIndex, limit: int = 10, use_cache: bool = True
+) -> list[NeedMatch]:
     """Open needs ranked for a supplier, using all its capabilities as one profile."""
     caps = list(org.capabilities)
     if not caps:
         return []
-    text = "\n".join(f"{c.title}\n{c.description}" for c in caps)
+    title = "\n".join(c.title for c in caps)
+    text = "\n".join(c.description or "" for c in caps)
     domains = _signal_domains(dict.fromkeys(d for c in caps for d in (c.domains or ())))
     cpv = tuple(dict.fromkeys(code for c in caps for code in (c.cpv or ())))
     fylker = tuple(dict.fromkeys(f for c in caps for f in (c.fylker or ())))
     hits = index.match(
         MatchQuery(
             kind=NEED,
+            title=title,
             text=text,
             domains=domains,
             cpv=cpv,
@@ -160,17 +197,73 @@ def needs_for_supplier(org: Organisation, index: SearchIndex, limit: int = 10) -
             nationwide=any(c.nationwide for c in caps),
             stages=(Stage.OPEN.value,),
             limit=limit,
-        )
+        ),
+        use_cache=use_cache,
     )
     return _need_matches(hits)
 
 
+# The suggester learns which codes go with which words from the shipped notices (once per process) and
+# from published needs that carry codes (read again at most this often, newest first, this many).
+LEARN_INTERVAL = 600.0
+LEARN_NEEDS = 5_000
+NOTICES_FILE = "notices-dev.jsonl"
+_learn_lock = threading.Lock()
+
+
+def _notice_examples() -> Iterator[tuple[str, list[str]]]:
+    path = reference.DATA_DIR / NOTICES_FILE
+    try:
+        with path.open(encoding="utf-8") as f:
+            for line in f:
+                notice = json.loads(line)
+                if notice.get("cpv"):
+                    yield f"{notice.get('title', '')}\n{notice.get('description', '')}", notice["cpv"]
+    except (OSError, ValueError) as exc:
+        log.warning("CPV suggestions learn nothing from %s: %s", path, exc)
+
+
 @functools.cache
 def _suggester() -> CpvSuggester:
-    return CpvSuggester((c.code, c.label_en, c.label_nb) for c in reference.cpv_entries())
+    """The labels (both languages) and what the shipped notices teach."""
+    suggester = CpvSuggester((c.code, c.label_en, c.label_nb) for c in reference.cpv_entries())
+    suggester.learn(_notice_examples())
+    return suggester
+
+
+def _need_examples() -> list[tuple[str, list[str]]]:
+    rows = db.session.execute(
+        sa.select(Need.title, Need.description, Need.cpv)
+        .where(Need.stage != Stage.DRAFT)
+        .order_by(Need.id.desc())
+        .limit(LEARN_NEEDS * 4)
+    ).all()
+    examples = [(f"{title}\n{description or ''}", list(cpv)) for title, description, cpv in rows if cpv]
+    return examples[:LEARN_NEEDS]
+
+
+def cpv_suggester() -> CpvSuggester:
+    """The app's suggester, with its published needs' codes learnt within the last LEARN_INTERVAL s."""
+    extensions = current_app.extensions
+    now = time.monotonic()
+    learnt = extensions.get("cpv_suggester")
+    if learnt is not None and now - learnt[0] < LEARN_INTERVAL:
+        return learnt[1]
+    with _learn_lock:
+        learnt = extensions.get("cpv_suggester")
+        if learnt is not None and now - learnt[0] < LEARN_INTERVAL:
+            return learnt[1]
+        try:
+            suggester = _suggester().with_examples(_need_examples())
+        except sa.exc.SQLAlchemyError as exc:
+            # The labels and notices still give good suggestions; try the needs again next time.
+            log.warning("CPV suggestions without the published needs: %s", exc)
+            return _suggester()
+        extensions["cpv_suggester"] = (now, suggester)
+        return suggester
 
 
 def suggest_cpv(text: str, limit: int = 10) -> list[tuple[str, float]]:
     if not text.strip():
         return []
-    return _suggester().suggest(text, limit=limit)
+    return cpv_suggester().suggest(text, limit=limit)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from network.models import Stage
-from network.services import matching
+from network.services import capabilities, matching, needs
 
 
 def test_suppliers_are_ranked_with_reasons_and_grouped(app, make, index):
@@ -109,3 +109,88 @@ def test_the_other_domain_is_no_reason_to_match(app, make, index):
         supplier, title="Snøbrøyting", description="Brøyting av veier.", cpv=[], domains=["other"]
     )
     assert matching.suppliers_for_need(need, index) == []
+
+
+def test_ready_lists_follow_edited_and_withdrawn_capabilities(app, make, index):
+    need = make.need(
+        title="Trygghetsalarmer for hjemmeboende eldre",
+        description="Alarmer og sensorer som varsler hjemmetjenesten.",
+        cpv=[],
+        domain="other",
+    )
+    alarms = make.supplier(name="Alarm AS")
+    alarm_user = make.user(alarms)
+    alarm_cap = make.capability(
+        alarms, title="Trygghetsalarmer", description="Alarmer for hjemmeboende eldre.", cpv=[], domains=[]
+    )
+    snow = make.supplier(name="Brøyt AS")
+    snow_user = make.user(snow)
+    snow_cap = make.capability(
+        snow, title="Snøbrøyting", description="Brøyting av veier.", cpv=[], domains=[]
+    )
+
+    def names():
+        return [m.organisation.name for m in matching.suppliers_for_need(need, index)]
+
+    assert names() == ["Alarm AS"]
+    # Shown again, the list is read ready-made; it must still be the same.
+    assert names() == ["Alarm AS"]
+
+    # An edit brings a capability into the list ...
+    capabilities.update_capability(
+        snow_user,
+        snow_cap,
+        capabilities.CapabilityDraft(
+            title="Trygghetsalarmer og sensorer", description="Sensorer som varsler hjemmetjenesten."
+        ),
+        index,
+    )
+    assert set(names()) == {"Alarm AS", "Brøyt AS"}
+    # ... and one out of it.
+    capabilities.update_capability(
+        snow_user, snow_cap, capabilities.CapabilityDraft(title="Snøbrøyting", description="Veier."), index
+    )
+    assert names() == ["Alarm AS"]
+    # A withdrawn capability leaves the list.
+    capabilities.delete_capability(alarm_user, alarm_cap, index)
+    assert names() == []
+
+
+def test_ready_peer_lists_follow_withdrawn_needs(app, make, index):
+    need = make.need(title="Trygghetsalarmer for hjemmeboende", cpv=["33000000"])
+    other = make.public_body(kommune="4601")
+    peer = make.need(other, title="Trygghetsalarmer og sensorer", cpv=["33000000"])
+    assert [p.need.id for p in matching.peers_for_need(need, index)] == [peer.id]
+    user = make.user(other)
+    needs.move_stage(user, peer, Stage.CANCELLED.value, index)
+    assert matching.peers_for_need(need, index) == []
+
+
+def test_a_body_with_several_matching_needs_is_one_peer(app, make, index):
+    need = make.need(title="Trygghetsalarmer for hjemmeboende", cpv=["33000000"])
+    other = make.public_body(kommune="4601")
+    best = make.need(other, title="Trygghetsalarmer for hjemmeboende eldre", cpv=["33000000"])
+    make.need(other, title="Trygghetsalarmer i omsorgsboliger", cpv=["33000000"])
+    third = make.need(
+        make.public_body(kommune="1103"), title="Trygghetsalarmer og sensorer", cpv=["33000000"]
+    )
+    peers = matching.peers_for_need(need, index)
+    assert [p.need.id for p in peers] == [best.id, third.id]
+
+
+def test_a_compound_meets_its_parts(app, make, index):
+    need = make.need(title="Flere omsorgsboliger", description="Bygging og drift.", cpv=[], domain="other")
+    housing = make.supplier(name="Bolig AS")
+    make.capability(housing, title="Boliger for eldre", description="Vi bygger boliger.", cpv=[], domains=[])
+    (match,) = matching.suppliers_for_need(need, index)
+    assert match.organisation.name == "Bolig AS"
+    terms = next(r for r in match.reasons if r.kind == "terms")
+    assert "boliger" in terms.values
+
+
+def test_cpv_suggestions_learn_from_notices_and_needs(app, make):
+    # "journalsystem" alone points at official journals (division 22) in the labels; the notices and
+    # needs that carry codes show what such needs are bought as.
+    codes = [code for code, _ in matching.suggest_cpv("programvare for journalsystem", limit=5)]
+    assert codes[0][:2] != "22"
+    assert {"48", "72"} & {code[:2] for code in codes[:3]}

@@ -4,7 +4,7 @@ import pickle
 
 import pytest
 
-from search.analysis import fold_accents, query_terms, split_compound, term_words
+from search.analysis import compound_parts, fold_accents, query_terms, split_compound, term_words, text_terms
 from search.whoosh_index import _same_schema, build_schema
 
 
@@ -61,7 +61,27 @@ def test_schema_survives_pickling():
     schema = build_schema()
     restored = pickle.loads(pickle.dumps(schema))
     assert _same_schema(restored, schema)
-    assert restored["body_no"].analyzer == schema["body_no"].analyzer
-    assert restored["body_no"].analyzer != schema["body_en"].analyzer
-    analyzer = restored["body_no"].analyzer
-    assert [t.text for t in analyzer("Boliger for eldre")] == query_terms("Boliger for eldre", "nb")
+    assert restored["body_terms"].analyzer == schema["body_terms"].analyzer
+
+
+def test_compounds_are_split_by_word_frequency():
+    assert compound_parts("omsorgsboliger") == ("omsorg", "boliger")
+    assert compound_parts("helseteknologi") == ("helse", "teknologi")
+    assert compound_parts("ladeinfrastruktur") == ("lade", "infrastruktur")
+    assert compound_parts("klimautslipp") == ("klima", "utslipp")
+    # Not compounds of two common words, or a stop word as a part.
+    assert compound_parts("informasjon") == ()
+    assert compound_parts("sykehus") == ()
+    assert compound_parts("overvåking") == ()
+
+
+def test_text_terms_keep_the_whole_word_beside_its_parts():
+    terms = text_terms("Omsorgsboliger for eldre", "no")
+    assert terms[0] == "omsorgsbo"
+    assert set(query_terms("omsorg bolig eldre", "nb")) <= set(terms)
+    # English text is not split: English compounds are written apart.
+    assert text_terms("healthcare technology", "en") == query_terms("healthcare technology", "en")
+
+
+def test_helseteknologi_meets_teknologi_for_helse():
+    assert set(query_terms("teknologi for helse", "nb")) <= set(text_terms("helseteknologi", "no"))
