@@ -31,7 +31,7 @@ def defaults(instance_path: str) -> dict:
         "BABEL_DEFAULT_LOCALE": "nb",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Oslo",
         "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).resolve().parent / "translations"),
-        "LANGUAGES": {"nb": "Norsk bokmål", "en": "English"},
+        "LANGUAGES": {"nb": "Norsk bokmål", "nn": "Norsk nynorsk", "en": "English"},
         "INVITATION_DAYS": 14,
         "PER_PAGE": 20,
         "WTF_CSRF_TIME_LIMIT": None,

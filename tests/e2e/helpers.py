@@ -10,7 +10,7 @@ from playwright.sync_api import Page, expect
 
 from network.extensions import db
 from network.indexing import get_index
-from network.models import User
+from network.models import Need, User
 from network.services import accounts
 from network.services import capabilities as capabilities_service
 from network.services import needs as needs_service
@@ -220,3 +220,14 @@ class Seeder:
             return capabilities_service.create_capability(self._user(email), draft, index).id
 
         return self._run(work)
+
+    def as_user(self, email: str, work):
+        """Runs work(user, index) in the live app for any other service call; return plain values.
+
+        Inside a request context: the notices such calls send carry links to the site."""
+        with self.app.test_request_context():
+            return self._run(lambda index: work(self._user(email), index))
+
+    def need_row(self, need_id: int) -> Need:
+        """The need itself, for service calls inside as_user (valid only within that call)."""
+        return db.session.get(Need, need_id)
