@@ -93,6 +93,11 @@ def check_organisation(draft: OrganisationDraft) -> dict:
             raise ValidationError(_("Choose a sector."), field="sector") from None
     if kommune and not reference.valid_kommune(kommune):
         raise ValidationError(_("Unknown kommune number."), field="kommune")
+    website = clean(draft.website) or None
+    # Shown as a link: only web addresses, never javascript: or data: (the form checks this too,
+    # the bulk import does not).
+    if website and not website.lower().startswith(("https://", "http://")):
+        raise ValidationError(_("The website must start with https:// or http://."), field="website")
     return {
         "kind": kind,
         "name": name,
@@ -102,7 +107,7 @@ def check_organisation(draft: OrganisationDraft) -> dict:
         "sector": sector,
         "kommune": kommune,
         "fylke": reference.fylke_of_kommune(kommune) if kommune else None,
-        "website": clean(draft.website) or None,
+        "website": website,
         "description": clean(draft.description),
         "is_sme": bool(draft.is_sme) and kind == OrgKind.SUPPLIER,
         "is_startup": bool(draft.is_startup) and kind == OrgKind.SUPPLIER,
