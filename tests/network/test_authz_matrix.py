@@ -1,0 +1,645 @@
+"""The authorization matrix: every route that changes or reveals non-public data, tried by each kind of
+user, with the answer each must get. Built against the app's URL map: a route that is neither in the
+matrix nor listed as public fails the test, so someone decides who may use it.
+
+Kinds of user: anonymous; a supplier's user (of a supplier that has nothing to do with the record);
+the admin of an unverified public body; the admin of another (verified) body; a member and the admin
+of the organisation that owns the record; a site administrator (who belongs to no organisation)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import pytest
+from flask_babel import force_locale
+
+from network.extensions import db
+from network.models import GroupStage, Notification, Role, SavedSearch, Stage, utcnow
+from network.models.notifications import Frequency
+from network.services import coordination, dialogue, needs, responses
+from network.services.needs import NeedDraft
+from tests.factories import PASSWORD
+
+ROLES = ("anonymous", "supplier", "unverified", "other_body", "member", "admin", "site_admin")
+LOGIN = "login"  # a redirect to the login page
+OK, MOVED, DENIED, MISSING, BAD = 200, 302, 403, 404, 400
+
+# Open to anyone by design; what they show is public (published needs, profiles, the open data API)
+# or protected by a token in the address (invitations, password resets, unsubscribe links).
+PUBLIC = {
+    ("static", "GET"),
+    ("main.index", "GET"),
+    ("main.about", "GET"),
+    ("main.set_language", "POST"),
+    ("auth.login", "GET"),
+    ("auth.login", "POST"),
+    ("auth.register", "GET"),
+    ("auth.register", "POST"),
+    ("auth.forgot_password", "GET"),
+    ("auth.forgot_password", "POST"),
+    ("auth.reset_password", "GET"),
+    ("auth.reset_password", "POST"),
+    ("auth.accept_invitation", "GET"),
+    ("auth.accept_invitation", "POST"),
+    ("needs.index", "GET"),
+    ("capabilities.detail", "GET"),
+    ("organisations.index", "GET"),
+    ("organisations.detail", "GET"),
+    ("search.index", "GET"),
+    ("coordination.index", "GET"),
+    ("notifications.unsubscribe", "GET"),
+    ("notifications.unsubscribe", "POST"),
+}
+
+NEED_FORM = {
+    "title": "Endret tittel",
+    "description": "Endret beskrivelse",
+    "domain": "health",
+    "route": "undecided",
+}
+CAPABILITY_FORM = {
+    "title": "Endret evne",
+    "description": "Beskrivelse",
+    "domains": ["health"],
+    "maturity": "pilot",
+}
+ORG_FORM = {"name": "Nytt navn kommune", "sector": "municipality", "kommune": "0301"}
+DRAFT_SECRET = "Hemmelig utkast om velferdsteknologi"
+RESPONSE_SECRET = "Vi har levert trygghetsteknologi til tolv kommuner"
+POST_SECRET = "Intern drøfting i gruppen om budsjett"
+NOTICE_SECRET = "Personlig varsel til eieren"
+SEARCH_SECRET = "Personlig lagret søk"
+MEETING_SECRET = "Påmeldte leverandører"
+
+
+def expect(default, **roles) -> dict[str, object]:
+    """`default` for every logged-in kind of user, LOGIN for anonymous, unless named."""
+    table = {role: default for role in ROLES}
+    table["anonymous"] = LOGIN
+    table.update(roles)
+    return table
+
+
+def only(allowed: object, *who: str, others: object = DENIED, **extra) -> dict[str, object]:
+    table = expect(others, **extra)
+    for role in who:
+        table[role] = allowed
+    return table
+
+
+@dataclass
+class Entry:
+    endpoint: str
+    method: str
+    url: Callable  # World -> str; may create fresh rows for a write that would disturb other entries
+    expected: dict[str, object]
+    data: Callable | dict | None = None
+    owner: str = "body"  # whose member/admin the 'member' and 'admin' kinds are: body or supplier
+    secret: str | None = None  # text only the kinds in `sees` may find in a 200 answer
+    sees: tuple[str, ...] = ("member", "admin")
+
+
+@dataclass
+class World:
+    make: object
+    app: object
+    body: object = None
+    users: dict = field(default_factory=dict)
+    rows: dict = field(default_factory=dict)
+
+    def fresh_need(self, stage=Stage.OPEN, title="Ekstra behov om tilsyn"):
+        return self.make.need(self.body, stage=stage, title=title).id
+
+    def fresh_capability(self):
+        return self.make.capability(self.rows["supplier"]).id
+
+
+def build_world(make, app) -> World:
+    w = World(make=make, app=app)
+    body = w.body = make.public_body(name="Eierkommune")
+    supplier = make.supplier(name="Svarende Leverandør AS")
+    other, peer_lead, asker = (
+        make.public_body(name=n) for n in ("Annen kommune", "Ledende kommune", "Spør kommune")
+    )
+    w.users = {
+        "supplier": make.user(make.supplier(name="Uvedkommende AS")),
+        "unverified": make.user(make.public_body(verified=False, name="Ny kommune")),
+        "other_body": make.user(other),
+        "site_admin": make.user(site_admin=True),
+        "body.member": make.user(body, role=Role.MEMBER),
+        "body.admin": make.user(body),
+        "supplier.member": make.user(supplier, role=Role.MEMBER),
+        "supplier.admin": make.user(supplier),
+    }
+    lead_user, asker_user = make.user(peer_lead), make.user(asker)
+    admin = w.users["body.admin"]
+    need = make.need(body, title="Digitalt tilsyn for hjemmeboende")
+    invited_need = make.need(body, title="Fall om natten på sykehjem")
+    lead_need = make.need(peer_lead, title="Fallsensorer i omsorgsboliger")
+    asker_need = make.need(asker, title="Nattlig tilsyn med sensorer")
+    other_need = make.need(other, title="Tilsyn med sensorer om natten")
+    with app.test_request_context(), force_locale("en"):
+        draft = needs.create_need(admin, NeedDraft(title=DRAFT_SECRET), None)
+        response = responses.submit_response(
+            w.users["supplier.admin"], need, responses.ResponseDraft(message=RESPONSE_SECRET)
+        )
+        question = dialogue.ask_question(
+            w.users["supplier.admin"], need, dialogue.QuestionDraft("Hva med data?")
+        )
+        start = utcnow() + timedelta(days=10)
+        meeting = dialogue.schedule_meeting(
+            admin,
+            need,
+            dialogue.MeetingDraft(
+                title="Dialogmøte",
+                starts_at=start,
+                ends_at=start + timedelta(hours=2),
+                capacity=10,
+                place="Rådhuset",
+            ),
+        )
+        dialogue.sign_up(w.users["supplier.admin"], meeting.id)
+        # The body leads a group with a request to join pending; it is invited to another group.
+        own_group = coordination.invite_peer(admin, need, other_need)
+        coordination.request_to_join(asker_user, own_group, asker_need)
+        coordination.post_message(admin, own_group, POST_SECRET)
+        inviting_group = coordination.invite_peer(lead_user, lead_need, invited_need)
+        open_group = coordination.start_group_with(lead_user, asker_need)
+    notice = Notification(
+        user=admin, kind="need_published", subject=NOTICE_SECRET, link="/needs", frequency=Frequency.OFF
+    )
+    search = SavedSearch(user=admin, name=SEARCH_SECRET, query="tilsyn", filters={})
+    pending = make.public_body(verified=False, name="Venter på verifisering kommune")
+    db.session.add_all([notice, search])
+    db.session.commit()
+    w.rows = {
+        "supplier": supplier,
+        "need": need.id,
+        "draft": draft.id,
+        "response": response.id,
+        "question": question.id,
+        "meeting": meeting.id,
+        "own_group": own_group.id,
+        "inviting_group": inviting_group.id,
+        "open_group": open_group.id,
+        "asker": asker.id,
+        "cap": make.capability(supplier).id,
+        "notice": notice.id,
+        "search": search.id,
+        "pending": pending.id,
+        "other_need": other_need.id,
+        "lead_need": lead_need.id,
+    }
+    return w
+
+
+def r(name):
+    return lambda w: w.rows[name]
+
+
+MATRIX = [
+    # -- pages of one's own ------------------------------------------------------------------
+    Entry("main.dashboard", "GET", lambda w: "/dashboard", expect(MOVED)),
+    Entry("auth.logout", "POST", lambda w: "/logout", expect(MOVED)),
+    Entry("needs.mine", "GET", lambda w: "/needs/mine", expect(OK, supplier=DENIED, site_admin=DENIED)),
+    Entry("needs.create", "GET", lambda w: "/needs/new", expect(OK, supplier=DENIED, site_admin=DENIED)),
+    Entry(
+        "needs.create",
+        "POST",
+        lambda w: "/needs/new",
+        expect(MOVED, supplier=DENIED, site_admin=DENIED),
+        NEED_FORM,
+    ),
+    Entry(
+        # Published needs only (public anyway), to help whoever writes a need; never a draft.
+        "needs.similar",
+        "GET",
+        lambda w: "/needs/similar?title=Hemmelig+utkast+om+velferdsteknologi",
+        expect(OK),
+        secret=DRAFT_SECRET,
+        sees=(),
+    ),
+    # -- a need: drafts are missing for outsiders, published needs are changed by their body only --
+    Entry(
+        "needs.detail",
+        "GET",
+        lambda w: f"/needs/{w.rows['draft']}",
+        only(OK, "member", "admin", others=MISSING, anonymous=MISSING),
+        secret=DRAFT_SECRET,
+    ),
+    Entry(
+        "needs.detail",
+        "GET",
+        lambda w: f"/needs/{w.rows['need']}",
+        expect(OK, anonymous=OK),
+        secret=RESPONSE_SECRET,
+    ),
+    Entry(
+        "needs.edit",
+        "GET",
+        lambda w: f"/needs/{w.rows['draft']}/edit",
+        only(OK, "member", "admin", others=MISSING),
+    ),
+    Entry("needs.edit", "GET", lambda w: f"/needs/{w.rows['need']}/edit", only(OK, "member", "admin")),
+    Entry(
+        "needs.edit",
+        "POST",
+        lambda w: f"/needs/{w.rows['need']}/edit",
+        only(MOVED, "member", "admin"),
+        NEED_FORM,
+    ),
+    Entry(
+        "needs.publish",
+        "POST",
+        lambda w: f"/needs/{w.fresh_need(Stage.DRAFT)}/publish",
+        only(MOVED, "member", "admin", others=MISSING),
+    ),
+    Entry(
+        "needs.stage",
+        "POST",
+        lambda w: f"/needs/{w.fresh_need()}/stage",
+        only(MOVED, "member", "admin"),
+        {"stage": "dialogue_closed"},
+    ),
+    Entry(
+        "needs.delete",
+        "GET",
+        lambda w: f"/needs/{w.fresh_need(Stage.DRAFT)}/delete",
+        only(OK, "member", "admin", others=MISSING),
+    ),
+    Entry(
+        "needs.delete",
+        "POST",
+        lambda w: f"/needs/{w.fresh_need(Stage.DRAFT)}/delete",
+        only(MOVED, "member", "admin", others=MISSING),
+    ),
+    Entry(
+        "needs.respond",
+        "POST",
+        lambda w: f"/needs/{w.fresh_need()}/responses",
+        only(MOVED, "supplier"),
+        {"message": "Vi vil gjerne i dialog om dette behovet."},
+    ),
+    Entry(
+        "needs.response_status",
+        "POST",
+        lambda w: f"/needs/responses/{w.rows['response']}/status",
+        only(MOVED, "member", "admin"),
+        {"status": "shortlisted"},
+    ),
+    # -- capabilities belong to their supplier -----------------------------------------------
+    Entry(
+        "capabilities.create",
+        "GET",
+        lambda w: "/capabilities/new",
+        only(OK, "supplier", "member", "admin"),
+        owner="supplier",
+    ),
+    Entry(
+        "capabilities.create",
+        "POST",
+        lambda w: "/capabilities/new",
+        only(MOVED, "supplier", "member", "admin"),
+        CAPABILITY_FORM,
+        owner="supplier",
+    ),
+    Entry(
+        "capabilities.edit",
+        "GET",
+        lambda w: f"/capabilities/{w.rows['cap']}/edit",
+        only(OK, "member", "admin"),
+        owner="supplier",
+    ),
+    Entry(
+        "capabilities.edit",
+        "POST",
+        lambda w: f"/capabilities/{w.rows['cap']}/edit",
+        only(MOVED, "member", "admin"),
+        CAPABILITY_FORM,
+        owner="supplier",
+    ),
+    Entry(
+        "capabilities.delete",
+        "GET",
+        lambda w: f"/capabilities/{w.fresh_capability()}/delete",
+        only(OK, "member", "admin"),
+        owner="supplier",
+    ),
+    Entry(
+        "capabilities.delete",
+        "POST",
+        lambda w: f"/capabilities/{w.fresh_capability()}/delete",
+        only(MOVED, "member", "admin"),
+        owner="supplier",
+    ),
+    # -- the organisation --------------------------------------------------------------------
+    Entry(
+        "organisations.edit",
+        "GET",
+        lambda w: f"/organisations/{w.body.id}/edit",
+        only(OK, "admin", "site_admin"),
+    ),
+    Entry(
+        "organisations.edit",
+        "POST",
+        lambda w: f"/organisations/{w.body.id}/edit",
+        only(MOVED, "admin", "site_admin"),
+        ORG_FORM,
+    ),
+    Entry("organisations.members", "GET", lambda w: "/organisations/members", expect(OK, site_admin=DENIED)),
+    Entry(
+        "organisations.members",
+        "POST",
+        lambda w: "/organisations/members",
+        expect(MOVED, member=DENIED, site_admin=DENIED),
+        {"email": "ny.kollega@example.no"},
+    ),
+    Entry(
+        "organisations.for_you",
+        "GET",
+        lambda w: "/organisations/for-you",
+        only(OK, "supplier", "member", "admin"),
+        owner="supplier",
+    ),
+    Entry(
+        "audit.index",
+        "GET",
+        lambda w: "/audit",
+        expect(OK, member=DENIED),
+        secret=DRAFT_SECRET,
+        sees=("admin", "site_admin"),
+    ),
+    # -- site administration -----------------------------------------------------------------
+    Entry("admin.organisations", "GET", lambda w: "/admin/organisations", only(OK, "site_admin")),
+    Entry(
+        "admin.verify",
+        "POST",
+        lambda w: f"/admin/organisations/{w.rows['pending']}/verify",
+        only(MOVED, "site_admin"),
+    ),
+    # -- early market dialogue ---------------------------------------------------------------
+    Entry(
+        "dialogue.ask",
+        "GET",
+        lambda w: f"/needs/{w.rows['need']}/questions",
+        only(OK, "supplier", "other_body"),
+    ),
+    Entry(
+        "dialogue.ask",
+        "POST",
+        lambda w: f"/needs/{w.rows['need']}/questions",
+        only(MOVED, "supplier", "other_body"),
+        {"question-text": "Kan dere si mer om dagens system?"},
+    ),
+    Entry(
+        "dialogue.answer",
+        "GET",
+        lambda w: f"/questions/{w.rows['question']}/answer",
+        only(OK, "member", "admin"),
+    ),
+    Entry(
+        "dialogue.answer",
+        "POST",
+        lambda w: f"/questions/{w.rows['question']}/answer",
+        only(MOVED, "member", "admin"),
+        lambda w: {
+            f"answer-{w.rows['question']}-text": "Spørsmål",
+            f"answer-{w.rows['question']}-answer": "Svar",
+        },
+    ),
+    Entry(
+        "dialogue.schedule", "GET", lambda w: f"/needs/{w.rows['need']}/meetings", only(OK, "member", "admin")
+    ),
+    Entry(
+        "dialogue.schedule",
+        "POST",
+        lambda w: f"/needs/{w.rows['need']}/meetings",
+        only(MOVED, "member", "admin"),
+        lambda w: {
+            "meeting-title": "Nytt møte",
+            "meeting-starts_at": (utcnow() + timedelta(days=20)).strftime("%Y-%m-%dT%H:%M"),
+            "meeting-ends_at": (utcnow() + timedelta(days=20, hours=1)).strftime("%Y-%m-%dT%H:%M"),
+            "meeting-place": "Rådhuset",
+            "meeting-capacity": "5",
+        },
+    ),
+    Entry(
+        "dialogue.meeting",
+        "GET",
+        lambda w: f"/meetings/{w.rows['meeting']}",
+        only(OK, "member", "admin"),
+    ),
+    Entry(
+        "dialogue.calendar",
+        "GET",
+        lambda w: f"/meetings/{w.rows['meeting']}/calendar.ics",
+        only(OK, "member", "admin"),
+        owner="supplier",
+    ),
+    Entry(
+        "dialogue.cancel_signup",
+        "POST",
+        lambda w: f"/meetings/{w.rows['meeting']}/cancel",
+        only(MOVED, "member", "admin"),
+        owner="supplier",
+    ),
+    # After the two above: the unrelated supplier has no seat (no calendar, nothing to cancel) until
+    # it signs up here.
+    Entry(
+        "dialogue.signup", "POST", lambda w: f"/meetings/{w.rows['meeting']}/signup", only(MOVED, "supplier")
+    ),
+    Entry(
+        "dialogue.message", "GET", lambda w: f"/needs/{w.rows['need']}/message", only(OK, "member", "admin")
+    ),
+    Entry(
+        "dialogue.message",
+        "POST",
+        lambda w: f"/needs/{w.rows['need']}/message",
+        only(MOVED, "member", "admin"),
+        {"subject": "Til alle", "text": "Takk for svarene."},
+    ),
+    # -- coordination groups -----------------------------------------------------------------
+    Entry(
+        "coordination.detail",
+        "GET",
+        lambda w: f"/coordination-groups/{w.rows['own_group']}",
+        expect(OK, anonymous=OK),
+        secret=POST_SECRET,
+    ),
+    Entry(
+        "coordination.invite",
+        "POST",
+        lambda w: f"/needs/{w.rows['need']}/coordination/invite",
+        only(MOVED, "member", "admin"),
+        lambda w: {"peer_need_id": str(w.rows["lead_need"])},
+    ),
+    Entry(
+        "coordination.start",
+        "POST",
+        lambda w: "/coordination-groups/start",
+        only(MOVED, "other_body", "member", "admin"),
+        lambda w: {"peer_need_id": str(w.rows["lead_need"])},
+    ),
+    Entry(
+        "coordination.answer",
+        "POST",
+        lambda w: f"/coordination-groups/{w.rows['inviting_group']}/invitation",
+        only(MOVED, "member", "admin"),
+        {"answer": "accept"},
+    ),
+    Entry(
+        "coordination.request_to_join",
+        "POST",
+        lambda w: f"/coordination-groups/{w.rows['open_group']}/request",
+        only(MOVED, "other_body", "member", "admin"),
+        {"need_id": ""},
+    ),
+    Entry(
+        "coordination.decide",
+        "POST",
+        lambda w: f"/coordination-groups/{w.rows['own_group']}/requests/{w.rows['asker']}",
+        only(MOVED, "member", "admin"),
+        {"answer": "accept"},
+    ),
+    Entry(
+        "coordination.add_need",
+        "POST",
+        lambda w: f"/coordination-groups/{w.rows['own_group']}/needs",
+        only(MOVED, "member", "admin"),
+        lambda w: {"need_id": str(w.fresh_need(title="Enda et behov om tilsyn"))},
+    ),
+    Entry(
+        "coordination.stage",
+        "POST",
+        lambda w: f"/coordination-groups/{w.rows['own_group']}/stage",
+        only(MOVED, "member", "admin"),
+        {"stage": GroupStage.AGREED.value},
+    ),
+    Entry(
+        "coordination.post",
+        "POST",
+        lambda w: f"/coordination-groups/{w.rows['own_group']}/posts",
+        only(MOVED, "member", "admin"),
+        {"text": "Et innlegg"},
+    ),
+    # -- notifications: one's own only -------------------------------------------------------
+    Entry(
+        "notifications.inbox",
+        "GET",
+        lambda w: "/notifications",
+        expect(OK),
+        secret=NOTICE_SECRET,
+        sees=("admin",),
+    ),
+    Entry("notifications.read_all", "POST", lambda w: "/notifications/read", expect(MOVED)),
+    Entry(
+        "notifications.open_notice",
+        "GET",
+        lambda w: f"/notifications/{w.rows['notice']}",
+        only(MOVED, "admin", others=MISSING),
+    ),
+    Entry(
+        "notifications.follow", "POST", lambda w: f"/notifications/follows/{w.rows['need']}", expect(MOVED)
+    ),
+    Entry(
+        "notifications.unfollow",
+        "POST",
+        lambda w: f"/notifications/follows/{w.rows['need']}/delete",
+        expect(MOVED),
+    ),
+    Entry(
+        "notifications.save_search",
+        "POST",
+        lambda w: "/notifications/searches",
+        expect(MOVED),
+        {"name": "Mitt søk", "q": "tilsyn"},
+    ),
+    Entry(
+        "notifications.delete_search",
+        "GET",
+        lambda w: f"/notifications/searches/{w.rows['search']}/delete",
+        only(OK, "admin", others=MISSING),
+        secret=SEARCH_SECRET,
+        sees=("admin",),
+    ),
+    Entry(
+        "notifications.delete_search",
+        "POST",
+        lambda w: f"/notifications/searches/{w.rows['search']}/delete",
+        only(MOVED, "admin", others=MISSING),
+    ),
+    Entry("notifications.preferences", "GET", lambda w: "/notifications/settings", expect(OK)),
+    Entry("notifications.preferences", "POST", lambda w: "/notifications/settings", expect(MOVED), {}),
+]
+
+
+def test_every_route_is_in_the_matrix_or_public(app):
+    routes = {
+        (rule.endpoint, method)
+        for rule in app.url_map.iter_rules()
+        if not rule.endpoint.startswith("api.")
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+    in_matrix = {(e.endpoint, e.method) for e in MATRIX}
+
+    assert routes - in_matrix - PUBLIC == set(), "add these routes to MATRIX (or, if public, to PUBLIC)"
+    assert in_matrix & PUBLIC == set()
+    assert (in_matrix | PUBLIC) - routes == set(), "entries for routes that no longer exist"
+
+
+def user_for(world: World, role: str, owner: str):
+    if role in ("member", "admin"):
+        return world.users[f"{owner}.{role}"]
+    return world.users.get(role)
+
+
+def answer_error(response, expected) -> str | None:
+    if expected == LOGIN:
+        if response.status_code == 302 and "/login" in response.headers.get("Location", ""):
+            return None
+    elif response.status_code == expected:
+        if expected == MOVED and "/login" in response.headers.get("Location", ""):
+            return "sent to the login"
+        return None
+    return f"got {response.status_code} {response.headers.get('Location', '')}, expected {expected}"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_matrix(app, make, role):
+    world = build_world(make, app)
+    clients = {}
+
+    def client_for(owner):
+        user = user_for(world, role, owner)
+        key = user.id if user is not None else None
+        if key not in clients:
+            client = app.test_client()
+            with client.session_transaction() as session:
+                session["lang"] = "en"
+            if user is not None:
+                login = client.post("/login", data={"email": user.email, "password": PASSWORD})
+                assert login.status_code == 302
+            clients[key] = client
+        return clients[key]
+
+    failures = []
+    for entry in MATRIX:
+        client = client_for(entry.owner)
+        url = entry.url(world)
+        data = entry.data(world) if callable(entry.data) else entry.data
+        response = client.open(url, method=entry.method, data=data or {})
+        expected = entry.expected[role]
+        error = answer_error(response, expected)
+        shown = (
+            entry.secret and response.status_code == 200 and entry.secret in response.get_data(as_text=True)
+        )
+        if error is None and shown and role not in entry.sees:
+            error = f"shows {entry.secret!r}"
+        if error:
+            failures.append(f"{entry.method} {url} ({entry.endpoint}): {error}")
+        if entry.endpoint == "auth.logout":
+            clients.clear()
+
+    assert failures == [], "\n".join(failures)
