@@ -272,6 +272,7 @@ def test_english_and_nynorsk_pages_have_no_axe_violations(page: Page, axe: Axe, 
     axe.check("search, English", "/search?q=fall")
     page.locator('form.lang-switch button[lang="nn"]').click()
     expect(page.locator("html")).to_have_attribute("lang", "nn")
+    expect(page.get_by_role("navigation", name="Hovudmeny")).to_contain_text("Organisasjonar")
     axe.check("home, nynorsk", "/")
     axe.check("need, nynorsk", f"/needs/{world.need_id}")
     login(page, OSLO[1])
