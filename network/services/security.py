@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import logging
 import re
 import secrets
@@ -140,6 +141,13 @@ def check_registration_allowed(address: str) -> None:
     _check_address(address, AttemptKind.REGISTER, "REGISTER_LIMIT", "REGISTER_LIMIT_SECONDS")
     _record(AttemptKind.REGISTER, address)
     db.session.commit()
+
+
+def session_fingerprint(user: User) -> str:
+    """A short keyed digest of the user's password hash, kept in the session at login. When the
+    password changes (a reset), the digest no longer matches and every other session ends."""
+    key = str(current_app.config["SECRET_KEY"]).encode()
+    return hmac.new(key, user.password_hash.encode(), hashlib.sha256).hexdigest()[:24]
 
 
 # -- password rules ---------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import login_required, login_user, logout_user
 
@@ -13,6 +13,11 @@ from network.services import accounts, security
 from network.views.forms_util import field_error, form_status, kommune_choices, safe_next
 
 bp = Blueprint("auth", __name__)
+
+
+def start_session(user) -> None:
+    login_user(user)
+    session["auth"] = security.session_fingerprint(user)
 
 
 def client_address() -> str:
@@ -50,7 +55,7 @@ def register():
         except ConflictError as exc:
             flash(str(exc), "error")
         else:
-            login_user(user)
+            start_session(user)
             if user.organisation.is_public_body:
                 flash(
                     _(
@@ -86,7 +91,7 @@ def login():
             status = exc.status
         else:
             if user is not None:
-                login_user(user)
+                start_session(user)
                 flash(_("You are logged in."), "success")
                 target = form.next.data if form.next.data else url_for("main.dashboard")
                 return redirect(safe_next(target))
@@ -152,7 +157,7 @@ def accept_invitation(token: str):
         except ConflictError as exc:
             flash(str(exc), "error")
         else:
-            login_user(user)
+            start_session(user)
             flash(_("Welcome to %(org)s on Behovsbørsen.", org=invitation.organisation.name), "success")
             return redirect(url_for("main.dashboard"))
     return render_template("auth/accept_invitation.html", form=form, invitation=invitation), form_status()

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, jsonify, render_template, request, session
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import gettext as _
+from flask_login import current_user, logout_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from network.errors import DomainError
 from network.indexing import register_index_events
-from network.services.security import RateLimitedError
+from network.services.security import RateLimitedError, session_fingerprint
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,15 @@ def register_security(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     app.session_interface = SessionInterface()
 
+    @app.before_request
+    def _end_sessions_of_an_old_password():
+        # A session started before the password last changed (a reset after a suspected break-in)
+        # is over: the reset must lock out whoever else was logged in.
+        if request.endpoint == "static":
+            return
+        if current_user.is_authenticated and session.get("auth") != session_fingerprint(current_user):
+            logout_user()
+
     @app.after_request
     def _security_headers(response):
         headers = response.headers
@@ -62,7 +72,6 @@ def register_security(app: Flask) -> None:
 
 def register_request_hooks(app: Flask) -> None:
     register_index_events()
-    register_security(app)
     state = {"schema_checked": not app.config.get("AUTO_MIGRATE", True)}
 
     @app.before_request
@@ -73,6 +82,9 @@ def register_request_hooks(app: Flask) -> None:
 
             ensure_schema(app)
             state["schema_checked"] = True
+
+    # After the schema hook: the session check below reads the users table.
+    register_security(app)
 
     def _wants_json() -> bool:
         return request.path.startswith("/api/")

@@ -465,3 +465,18 @@ def test_templates_have_no_inline_script_style_or_javascript_urls():
             offenders.append(f"static/js/site.js: {pattern}")
 
     assert offenders == []
+
+
+def test_a_reset_ends_every_other_session_of_the_account(app, client, user):
+    intruder = app.test_client()
+    assert good_login(intruder, user, address="10.0.9.9").status_code == 302
+    assert intruder.get("/needs/mine").status_code == 200
+
+    client.post("/password/forgot", data={"email": user.email})
+    client.post(reset_link(app), data={"password": NEW_PASSWORD, "password2": NEW_PASSWORD})
+    after = intruder.get("/needs/mine")
+
+    assert after.status_code == 302
+    assert "/login" in after.headers["Location"]
+    assert good_login(client, user, password=NEW_PASSWORD).status_code == 302
+    assert client.get("/needs/mine").status_code == 200
