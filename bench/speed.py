@@ -320,10 +320,12 @@ class Bench:
         self.generate()
         self.import_corpus()
         self.build_fts()
+        self.report("import")
         app = harness.make_app(self.workdir)
         with app.app_context():
             index = harness.index(app)
             self.rebuild(index)
+            self.report("rebuild")
             need_ids = sorted(harness.ids_by_key(Need).values())
             sample = self.rng.sample(need_ids, min(self.plan.scratch_needs, len(need_ids)))
             needs = [db.session.get(Need, i) for i in sample]
@@ -331,39 +333,51 @@ class Bench:
             harness.supplier_list(needs[0], index)
             harness.suggest_cpv("warm up")
             self.from_scratch(index, needs)
+            self.report("scratch")
             self.search(index)
+            self.report("search")
             owners = {
                 need.id: (f"{need.title}\n{need_text(need)}", need.organisation.key)
                 for need in db.session.scalars(sa.select(Need))
             }
             db.session.remove()
             self.serve_mix(need_ids, owners)
+            self.report("lists", "memory")
             needs = [db.session.get(Need, i) for i in sample]
             self.freshness(index, needs)
+            self.report("fresh")
             index.close()
         return self.figures
 
+    HEAD = (
+        f"{'figure':40} {'target':>9} {'median':>9} {'p95':>9} {'n':>5} {'':5}"
+        f" {'FTS5 med':>9} {'FTS5 p95':>9} {'p95 ratio':>9}  note"
+    )
+
+    @staticmethod
+    def row(figure: Figure) -> str:
+        if figure.site:
+            median, p95 = summary(figure.site)
+            site = f"{number(median)} {number(p95)} {len(figure.site):5d}"
+        else:
+            site, p95 = f"{'-':>9} {'-':>9} {0:5d}", None
+        if figure.fts:
+            fts_median, fts_p95 = summary(figure.fts)
+            ratio = f"{p95 / fts_p95:8.2f}x" if p95 is not None and fts_p95 > 0 else f"{'-':>9}"
+            fts = f"{number(fts_median)} {number(fts_p95)} {ratio}"
+        else:
+            fts = f"{'-':>9} {'-':>9} {'-':>9}"
+        target = f"≤{figure.target:g} {figure.unit}"
+        return f"{figure.name:40} {target:>9} {site} {figure.verdict():5} {fts}  {figure.note}"
+
+    def report(self, *names: str) -> None:
+        """A step's figures as soon as they are measured, so a run cut short still tells something."""
+        for name in names:
+            log(f"    = {self.row(self.figures[name])}")
+
     def table(self) -> str:
-        head = (
-            f"{'figure':40} {'target':>9} {'median':>9} {'p95':>9} {'n':>5} {'':5}"
-            f" {'FTS5 med':>9} {'FTS5 p95':>9} {'p95 ratio':>9}  note"
-        )
-        lines = [head, "-" * len(head)]
-        for figure in self.figures.values():
-            unit = figure.unit
-            if figure.site:
-                median, p95 = summary(figure.site)
-                site = f"{number(median)} {number(p95)} {len(figure.site):5d}"
-            else:
-                site, p95 = f"{'-':>9} {'-':>9} {0:5d}", None
-            if figure.fts:
-                fts_median, fts_p95 = summary(figure.fts)
-                ratio = f"{p95 / fts_p95:8.2f}x" if p95 is not None and fts_p95 > 0 else f"{'-':>9}"
-                fts = f"{number(fts_median)} {number(fts_p95)} {ratio}"
-            else:
-                fts = f"{'-':>9} {'-':>9} {'-':>9}"
-            target = f"≤{figure.target:g} {unit}"
-            lines.append(f"{figure.name:40} {target:>9} {site} {figure.verdict():5} {fts}  {figure.note}")
+        lines = [self.HEAD, "-" * len(self.HEAD)]
+        lines += [self.row(figure) for figure in self.figures.values()]
         if getattr(self, "page_ms", None):
             median, p95 = summary(self.page_ms)
             name = "(info) need page HTML, lists ready"
