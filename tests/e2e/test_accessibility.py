@@ -3,6 +3,8 @@ English, and a need can be written and published with the keyboard alone."""
 
 from __future__ import annotations
 
+import email
+import email.policy
 import re
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -55,6 +57,13 @@ BERGEN_NEED = NeedDraft(
     domain="health",
     cpv=("48000000",),
     kommuner=("4601",),
+)
+ENGLISH_NEED = NeedDraft(
+    title="Predicting flood risk for municipal roads",
+    description="We need forecasts of where heavy rain will flood our roads, so crews can act in time.",
+    domain="climate",
+    kommuner=("4601",),
+    language="en",
 )
 ACME_CAPABILITY = CapabilityDraft(
     title="Fallsensor og trygghetsalarm for sykehjem",
@@ -136,13 +145,14 @@ class World:
     """Ids of what the tests visit: two bodies with the same need, a group, a supplier, Q&A, a meeting."""
 
     def __init__(self, seed) -> None:
-        for name, email, kommune in (OSLO, BERGEN):
-            seed.organisation("public_body", name, email, kommune=kommune)
+        for name, address, kommune in (OSLO, BERGEN):
+            seed.organisation("public_body", name, address, kommune=kommune)
         seed.organisation("public_body", TROMSO[0], TROMSO[1], kommune=TROMSO[2], verified=False)
         self.supplier_id = seed.organisation("supplier", ACME[0], ACME[1], kommune=ACME[2])
         self.need_id = seed.need(OSLO[1], OSLO_NEED)
         self.draft_id = seed.need(OSLO[1], OSLO_DRAFT, publish=False)
         self.peer_need_id = seed.need(BERGEN[1], BERGEN_NEED)
+        self.english_need_id = seed.need(BERGEN[1], ENGLISH_NEED)
         self.capability_id = seed.capability(ACME[1], ACME_CAPABILITY)
         self.oslo_id = seed.as_user(OSLO[1], lambda user, index: user.organisation_id)
 
@@ -196,7 +206,40 @@ def world(seed) -> World:
 # -- every main page --------------------------------------------------------------------------------
 
 
-def test_public_pages_have_no_axe_violations(page: Page, axe: Axe, world: World) -> None:
+def test_the_check_finds_violations_that_are_there(page: Page, axe: Axe) -> None:
+    # Without this, a check that silently ran nothing would pass every page.
+    page.goto("/")
+    page.evaluate(
+        """() => {
+            const main = document.querySelector("main");
+            const picture = document.createElement("img");
+            picture.src = "/static/img/logo.svg";
+            main.append(picture);
+            const faint = document.createElement("p");
+            faint.textContent = "Grå tekst på hvit bakgrunn";
+            faint.style.color = "#bbbbbb";
+            main.append(faint);
+            document.documentElement.removeAttribute("lang");
+        }"""
+    )
+    axe.check("home, spoilt on purpose")
+    assert len(axe.found) == 1
+    found = {violation["id"] for violation in axe.found[0][2]}
+    assert {"image-alt", "color-contrast", "html-has-lang"} <= found, found
+    assert "image-alt" in report(axe.found)
+
+
+def _reset_path(outbox: Path) -> str:
+    """The reset link of the newest password-reset mail in the outbox (the site has no mail server)."""
+    for path in sorted(outbox.iterdir(), key=lambda p: p.stat().st_mtime, reverse=True):
+        message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        match = re.search(r"/password/reset/[\w-]+", message.get_body().get_content())
+        if match:
+            return match.group(0)
+    raise AssertionError(f"no password-reset mail in {outbox}")
+
+
+def test_public_pages_have_no_axe_violations(page: Page, axe: Axe, world: World, live_server) -> None:
     axe.check("home", "/")
     axe.check("needs list", "/needs")
     axe.check("search with results", "/search?q=sykehjem")
@@ -205,6 +248,13 @@ def test_public_pages_have_no_axe_violations(page: Page, axe: Axe, world: World)
     axe.check("search without results", "/search?q=ubåtfabrikk")
     axe.check("search, empty query", "/search")
     axe.check("need, anonymous", f"/needs/{world.need_id}")
+    # Text in another language than the page's is marked as such (WCAG 3.1.2, language of parts).
+    axe.check("need in English, on a bokmål page", f"/needs/{world.english_need_id}")
+    expect(page.locator("html")).to_have_attribute("lang", "nb")
+    expect(page.locator("h1")).to_have_attribute("lang", "en")
+    expect(page.locator("#h-problem + .prose")).to_have_attribute("lang", "en")
+    axe.check("search, results in two languages", "/search?q=flood+OR+sykehjem")
+    expect(page.locator(f'main h3[lang="en"] a[href$="/needs/{world.english_need_id}"]')).to_be_visible()
     axe.check("supplier profile", f"/organisations/{world.supplier_id}")
     axe.check("public body profile", f"/organisations/{world.oslo_id}")
     axe.check("organisations", "/organisations")
@@ -219,6 +269,17 @@ def test_public_pages_have_no_axe_violations(page: Page, axe: Axe, world: World)
     page.locator('main form[action$="/login"] button[type=submit]').click()
     expect(page.locator(".flash-error, .error-summary, .error").first).to_be_visible()
     axe.check("login, wrong password")
+    axe.check("forgotten password", "/password/forgot")
+    page.locator("#email").fill(OSLO[1])
+    page.locator('main form[action$="/password/forgot"] button[type=submit]').click()
+    expect(page.locator(".flash-success")).to_be_visible()
+    axe.check("login, with a message")
+    axe.check("password reset", _reset_path(Path(live_server.app.config["MAIL_OUTBOX_DIR"])))
+    page.locator("#password").fill("short")
+    page.locator('main form button[type=submit]').click()
+    expect(page.locator(".error-summary")).to_be_visible()
+    axe.check("password reset with errors")
+    axe.check("password reset, invalid link", "/password/reset/not-a-token", status=404)
     axe.check("registration", "/register")
     page.locator('main form[action$="/register"] button[type=submit]').click()
     expect(page.locator(".error-summary")).to_be_visible()
@@ -240,6 +301,7 @@ def test_public_body_pages_have_no_axe_violations(page: Page, axe: Axe, world: W
     axe.check("notification preferences", "/notifications/settings")
     axe.check("organisation members", "/organisations/members")
     axe.check("edit organisation", f"/organisations/{world.oslo_id}/edit")
+    axe.check("audit log", "/audit")
     axe.check("coordination group, as member", f"/coordination-groups/{world.group_id}")
     axe.check("meeting, as owner", f"/meetings/{world.meeting_id}")
     axe.check("schedule a meeting", f"/needs/{world.need_id}/meetings")
@@ -261,6 +323,19 @@ def test_supplier_pages_have_no_axe_violations(page: Page, axe: Axe, world: Worl
 def test_administration_pages_have_no_axe_violations(page: Page, axe: Axe, world: World, site_admin) -> None:
     login(page, site_admin.email)
     axe.check("admin organisations", "/admin/organisations")
+    axe.check("audit log, site administrator", "/audit")
+    axe.assert_clean()
+
+
+def test_pages_on_a_narrow_screen_have_no_axe_violations(page: Page, axe: Axe, world: World) -> None:
+    # A phone's width: the header wraps, and the two-column layouts become one.
+    page.set_viewport_size({"width": 360, "height": 740})
+    axe.check("home, narrow", "/")
+    axe.check("search, narrow", "/search?q=sykehjem")
+    axe.check("need, narrow", f"/needs/{world.need_id}")
+    login(page, OSLO[1])
+    axe.check("new need form, narrow", "/needs/new")
+    axe.check("my needs, narrow", "/needs/mine")
     axe.assert_clean()
 
 
