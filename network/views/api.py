@@ -40,7 +40,8 @@ def _int_arg(name: str, default: int, low: int, high: int) -> int:
         return default
     if not _INTEGER.fullmatch(raw):
         raise ValidationError(_("%(name)s must be a whole number.", name=name), field=name)
-    value = int(raw)
+    # int() refuses thousands of digits (ValueError); any number that long is out of range anyway.
+    value = int(raw) if len(raw) <= 20 else (low - 1 if raw.startswith("-") else high + 1)
     if not low <= value <= high:
         raise ValidationError(
             _("%(name)s must be between %(low)d and %(high)d.", name=name, low=low, high=high), field=name
