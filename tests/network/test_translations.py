@@ -190,3 +190,23 @@ def test_dates_and_numbers_follow_nynorsk(app):
         assert format_decimal(1234.5) == "1\xa0234,5"
     with app.test_request_context(), force_locale("nb"):
         assert format_date(date(2026, 11, 28), "EEEE d. MMMM y") == "lørdag 28. november 2026"
+
+
+def test_notices_for_a_user_who_chose_nynorsk_are_written_in_nynorsk(app, client, make, login):
+    from flask_babel import gettext
+
+    from network.extensions import db
+    from network.models import NOTIFICATION_KINDS
+    from network.services import notifications
+
+    user = make.user(make.supplier())
+    login(user)
+    client.post("/language", data={"lang": "nn", "next": "/"})
+    db.session.refresh(user)
+    assert user.locale == "nn"
+    kind = sorted(NOTIFICATION_KINDS)[0]
+    with app.test_request_context():
+        [notice] = notifications.notify(
+            [user], kind, lambda: (gettext("The profile is saved."), gettext("Your changes are saved."))
+        )
+    assert (notice.subject, notice.body) == ("Profilen er lagra.", "Endringane er lagra.")
