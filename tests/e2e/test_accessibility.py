@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
+from network.services import accounts as accounts_service
 from network.services import coordination as coordination_service
 from network.services import dialogue as dialogue_service
 from network.services import notifications as notifications_service
@@ -165,9 +166,13 @@ class World:
                 user, need, responses_service.ResponseDraft("Vi har levert dette til tre kommuner.")
             )
             notifications_service.follow(user, self.need_id)
-            return question.id
+            waiting = dialogue_service.ask_question(
+                user, need, dialogue_service.QuestionDraft("Hvor mange sykehjem gjelder det?")
+            )
+            token = notifications_service.unsubscribe_token(user, "need_answer")
+            return question.id, waiting.id, token
 
-        question_id = seed.as_user(ACME[1], dialogue)
+        question_id, self.waiting_question_id, self.unsubscribe_token = seed.as_user(ACME[1], dialogue)
 
         def answer_and_meet(user, index):
             need = seed.need_row(self.need_id)
@@ -187,9 +192,10 @@ class World:
                 ),
             )
             group = coordination_service.invite_peer(user, need, seed.need_row(self.peer_need_id))
-            return meeting.id, group.id
+            _invitation, token = accounts_service.invite_colleague(user, "kollega@oslo.example.no")
+            return meeting.id, group.id, token
 
-        self.meeting_id, self.group_id = seed.as_user(OSLO[1], answer_and_meet)
+        self.meeting_id, self.group_id, self.invitation_token = seed.as_user(OSLO[1], answer_and_meet)
 
         def accept(user, index):
             group = coordination_service.get_group(self.group_id)
@@ -262,6 +268,10 @@ def test_public_pages_have_no_axe_violations(page: Page, axe: Axe, world: World,
     axe.check("coordination groups", "/coordination-groups")
     axe.check("coordination group", f"/coordination-groups/{world.group_id}")
     axe.check("about", "/about")
+    axe.check("invitation to join", f"/invitations/{world.invitation_token}")
+    axe.check("stop e-mails", f"/notifications/unsubscribe/{world.unsubscribe_token}")
+    page.locator("main form button[type=submit]").click()
+    axe.check("e-mails stopped")
     axe.check("page not found", "/needs/999999", status=404)
     axe.check("login", "/login")
     page.locator("#email").fill("nobody@example.no")
@@ -291,6 +301,8 @@ def test_public_body_pages_have_no_axe_violations(page: Page, axe: Axe, world: W
     login(page, OSLO[1])
     axe.check("need, as owner", f"/needs/{world.need_id}")
     axe.check("draft need, as owner", f"/needs/{world.draft_id}")
+    axe.check("delete a draft", f"/needs/{world.draft_id}/delete")
+    axe.check("answer a question", f"/questions/{world.waiting_question_id}/answer")
     axe.check("new need form", "/needs/new")
     page.locator("#need-form button[type=submit]").click()
     expect(page.locator(".error-summary")).to_be_visible()
@@ -316,6 +328,7 @@ def test_supplier_pages_have_no_axe_violations(page: Page, axe: Axe, world: Worl
     axe.check("ask a question", f"/needs/{world.need_id}/questions")
     axe.check("new capability form", "/capabilities/new")
     axe.check("edit capability", f"/capabilities/{world.capability_id}/edit")
+    axe.check("remove a capability", f"/capabilities/{world.capability_id}/delete")
     axe.check("inbox, supplier", "/notifications")
     axe.assert_clean()
 
