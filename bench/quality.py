@@ -11,7 +11,8 @@ buyers (drafts are never indexed nor public), and each is then asked for:
   relevant answers; the ranking is taken per body (a body counts once);
 - suppliers: winners of a published notice in one of its CPV classes; the held-out notice's own
   winners almost never won another notice in the file (2 of 676), so they cannot be found;
-- CPV suggestion: its own codes, judged at class level (each class counts once).
+- CPV suggestion: its own codes, judged at class level (each class counts once). The suggester is the
+  site's (labels, then learnt examples) taught by the published notices only.
 
 Peers and suppliers are measured twice: with the notice's CPV codes on the need (as when the body
 picks them) and as text only (as when it does not). The baseline is the same every time: SQLite FTS5
@@ -39,8 +40,10 @@ from bench import harness
 from bench.corpus import DATA, DOMAIN_OF_DIVISION, NOTICES
 from bench.fts import FtsIndex
 from bench.metrics import ndcg_at, recall_at
+from network import reference
 from network.extensions import db
 from network.models import Need, Stage
+from search import CpvSuggester
 
 K = 10
 
@@ -172,10 +175,13 @@ def site_records(train: list[Notice], test: list[Notice]) -> list[dict]:
 class Score:
     ndcg: list[float] = field(default_factory=list)
     recall: list[float] = field(default_factory=list)
+    # How many distinct answers came back (of K): a short list cannot score well.
+    answers: list[int] = field(default_factory=list)
 
     def add(self, ranked: list, relevant: set) -> None:
         self.ndcg.append(ndcg_at(ranked, relevant, K))
         self.recall.append(recall_at(ranked, relevant, K))
+        self.answers.append(min(K, len(dict.fromkeys(ranked))))
 
     @property
     def mean_ndcg(self) -> float:
@@ -184,6 +190,10 @@ class Score:
     @property
     def mean_recall(self) -> float:
         return sum(self.recall) / len(self.recall) if self.recall else 0.0
+
+    @property
+    def mean_answers(self) -> float:
+        return sum(self.answers) / len(self.answers) if self.answers else 0.0
 
 
 @dataclass
@@ -203,6 +213,15 @@ def cpv_baseline() -> FtsIndex:
         )
     fts.finish()
     return fts
+
+
+def trained_suggester(train: list[Notice]) -> CpvSuggester:
+    """The site's suggester (the codes' labels, then what notices and published needs with codes teach)
+    taught by the published notices only: the site's own learns from every shipped notice, held-out
+    ones included, which would let it look up the answers."""
+    suggester = CpvSuggester((c.code, c.label_en, c.label_nb) for c in reference.cpv_entries())
+    suggester.learn((n.text, list(n.cpv)) for n in train if n.cpv)
+    return suggester
 
 
 def evaluate(share: float, seed: int, workdir: Path, log: Callable[[str], None] = print) -> list[Task]:
@@ -229,6 +248,7 @@ def evaluate(share: float, seed: int, workdir: Path, log: Callable[[str], None] 
     fts.add(r for r in records if r.get("stage") != "draft")
     fts.finish()
     cpv_fts = cpv_baseline()
+    suggester = trained_suggester(train)
 
     tasks = {
         name: Task(name)
@@ -268,7 +288,7 @@ def evaluate(share: float, seed: int, workdir: Path, log: Callable[[str], None] 
                     task = tasks[f"need → suppliers ({label})"]
                     task.matcher.add(ranked, relevant_suppliers)
                     task.baseline.add(baseline_suppliers, relevant_suppliers)
-            suggested = [code[:4] for code, _ in harness.suggest_cpv(notice.text, K)]
+            suggested = [code[:4] for code, _ in suggester.suggest(notice.text, K)]
             plain = [hit.key[:4] for hit in cpv_fts.match("capability", notice.text, 5 * K)]
             task = tasks["CPV suggestion (class level)"]
             task.matcher.add(suggested, notice.classes)
@@ -285,16 +305,19 @@ def _ratio(matcher: float, baseline: float) -> str:
 
 def table(tasks: list[Task]) -> str:
     head = " ".join((f"{'task':34} {'n':>4}", f"{'nDCG@10':>8} {'BM25F':>7} {'ratio':>7} ", f"{'R@10':>6}"))
-    head += f" {'BM25F':>7} {'ratio':>7}"
+    head += f" {'BM25F':>7} {'ratio':>7}   {'answers':>7} {'BM25F':>5}"
     lines = [head, "-" * len(head)]
     for task in tasks:
         m, b = task.matcher, task.baseline
         lines.append(
             f"{task.name:34} {len(m.ndcg):4d} {m.mean_ndcg:8.3f} {b.mean_ndcg:7.3f} "
             f"{_ratio(m.mean_ndcg, b.mean_ndcg)}   {m.mean_recall:6.3f} {b.mean_recall:7.3f} "
-            f"{_ratio(m.mean_recall, b.mean_recall)}"
+            f"{_ratio(m.mean_recall, b.mean_recall)}   {m.mean_answers:7.1f} {b.mean_answers:5.1f}"
         )
-    lines.append("n: held-out notices with at least one relevant answer; ratio: matcher / baseline")
+    lines.append(
+        "n: held-out notices with at least one relevant answer; ratio: matcher / baseline; "
+        f"answers: distinct answers returned, of {K}"
+    )
     return "\n".join(lines)
 
 
