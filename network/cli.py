@@ -303,7 +303,12 @@ def restore_command(path: Path, yes: bool) -> None:
     try:
         backup.backup_kind(path)
         existing = backup.content_counts(db.engine)
-        if any(existing.values()) and not yes and sys.stdin.isatty():
+        if any(existing.values()) and not yes:
+            if not sys.stdin.isatty():
+                raise backup.BackupError(
+                    f"The database is not empty ({_counts(existing)}). Restoring replaces all of it: "
+                    "run again with --yes to confirm."
+                )
             click.echo(f"The database has {_counts(existing)}; restoring {path} replaces all of it.")
             yes = click.confirm("Replace it?", default=False)
             if not yes:

@@ -395,12 +395,11 @@ def _endpoint(app, path: str) -> str | None:
 
 
 def row_counts() -> dict[str, int]:
+    """Rows per table, in one query (it runs twice per example)."""
+    tables = [t for t in db.metadata.sorted_tables if t.name not in WRITTEN_WHEN_REFUSED]
+    counts = [sa.select(sa.func.count()).select_from(t).scalar_subquery().label(t.name) for t in tables]
     with Session(db.engine) as session:
-        return {
-            table.name: session.scalar(sa.select(sa.func.count()).select_from(table))
-            for table in db.metadata.sorted_tables
-            if table.name not in WRITTEN_WHEN_REFUSED
-        }
+        return dict(session.execute(sa.select(*counts)).one()._mapping)
 
 
 def assert_clear_answer(response, what) -> None:
