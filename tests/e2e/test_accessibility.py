@@ -353,8 +353,9 @@ def test_pages_on_a_narrow_screen_have_no_axe_violations(page: Page, axe: Axe, w
             # Name the elements that stick out, so a failure says where to look.
             culprits = page.evaluate(
                 """() => [...document.querySelectorAll("main *")]
-                    .filter(el => el.getBoundingClientRect().right > 321)
-                    .map(el => `${el.tagName}.${el.className} ${Math.round(el.getBoundingClientRect().right)}`)
+                    .map(el => [el, Math.round(el.getBoundingClientRect().right)])
+                    .filter(([el, right]) => right > 321)
+                    .map(([el, right]) => `${el.tagName}.${el.className} ${right}`)
                     .slice(0, 8)"""
             )
             wide.append((label, width, culprits))
