@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import glob
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -208,7 +209,7 @@ def restore(
     if kind == "sqlite":
         _sqlite_restore(Path(path), _sqlite_path(url), progress)
     else:
-        _pg_restore(url, Path(path), progress)
+        _pg_restore(engine, Path(path), progress)
     engine.dispose()
     return content_counts(engine)
 
@@ -239,8 +240,18 @@ def _sqlite_restore(source: Path, target: Path, progress: Progress) -> None:
         src.backup(dst, pages=-1, progress=report)
 
 
-def _pg_restore(url: URL, source: Path, progress: Progress) -> None:
+def _dumped_tables(tool: str, source: Path) -> set[str]:
+    """The tables in a pg_dump archive, from its table of contents (`pg_restore --list`)."""
+    listing = subprocess.run([tool, "--list", str(source)], capture_output=True, text=True, check=False)
+    if listing.returncode != 0:
+        raise BackupError(f"{source} cannot be read by pg_restore: {listing.stderr.strip()[-300:]}")
+    return set(re.findall(r"^\d+; \d+ \d+ TABLE \S+ (\S+)", listing.stdout, re.MULTILINE))
+
+
+def _pg_restore(engine: Engine, source: Path, progress: Progress) -> None:
+    url = engine.url
     tool = find_pg_tool("pg_restore")
+    dumped = _dumped_tables(tool, source)
     progress(f"  running {tool} into database {url.database}")
     command = [
         tool,
@@ -254,3 +265,12 @@ def _pg_restore(url: URL, source: Path, progress: Progress) -> None:
         str(source),
     ]
     _run(command, url, "pg_restore")
+    # Tables made after the backup (by a later migration) are not part of the restored state; left
+    # behind, they would stop that migration from running again.
+    engine.dispose()
+    extra = set(sa.inspect(engine).get_table_names()) - dumped
+    if extra:
+        progress(f"  dropping tables the backup does not have: {', '.join(sorted(extra))}")
+        with engine.begin() as connection:
+            for table in sorted(extra):
+                connection.execute(sa.text(f'DROP TABLE IF EXISTS "{table}" CASCADE'))
