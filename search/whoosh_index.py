@@ -127,10 +127,18 @@ REGION_BONUS = 0.1
 QUALIFYING_REASONS = frozenset({"terms", "cpv", "domain"})
 # match() rescoring: how many records the text alone nominates, and Whoosh's BM25F parameters.
 TEXT_CANDIDATES = 200
+# search(): records rescored beyond the page asked for, and how much a record holding every word of
+# the query gains over one holding a single word.
+RESCORE_EXTRA = 100
+WORD_COVERAGE_BONUS = 0.5
+# A term in more than this share of all records is common: it scores candidates, never finds them.
+# (In a small index nothing is common: reading every posting is cheap there.)
+COMMON_SHARE = 0.05
+COMMON_MIN = 2_000
 BM25_B = 0.75
 BM25_K1 = 1.2
 # Term bitmaps kept per index generation (150,000 records: 19 KB each).
-BITMAP_TERMS = 2_000
+BITMAP_TERMS = 1_000
 # Ready match lists kept per process: at most this many profiles, all dropped when the index changes.
 MATCH_CACHE_SIZE = 4_096
 
@@ -331,6 +339,12 @@ class _Bitmaps:
         self._values: dict[str, list[str]] = {}
         self._dates: list[int] | None = None
         self._idf: dict[tuple[str, str], float] = {}
+        # Raw postings still list deleted records.
+        deleted = bytearray(self.bytes)
+        for leaf, offset in searcher.leaf_searchers():
+            for docnum in _deleted_docs(leaf.reader()):
+                deleted[(docnum + offset) >> 3] |= 1 << ((docnum + offset) & 7)
+        self._deleted = int.from_bytes(deleted, "little")
 
     def term(self, field: str, text: str) -> int:
         key = (field, text)
@@ -339,11 +353,13 @@ class _Bitmaps:
             self._terms.move_to_end(key)
             return found
         bits = bytearray(self.bytes)
-        if self._reader.doc_frequency(field, text):
-            # Postings leave out deleted documents.
-            for docnum in self._searcher.postings(field, text).all_ids():
+        for ids, _ in _posting_blocks(self._searcher, field, text):
+            for docnum in ids:
                 bits[docnum >> 3] |= 1 << (docnum & 7)
-        found = self._terms[key] = int.from_bytes(bits, "little")
+        found = int.from_bytes(bits, "little")
+        if self._deleted:
+            found &= ~self._deleted
+        self._terms[key] = found
         while len(self._terms) > BITMAP_TERMS:
             self._terms.popitem(last=False)
         return found
@@ -596,7 +612,7 @@ class WhooshIndex:
         if not groups:
             return None
         queries = list(groups.values())
-        return queries[0] if len(queries) == 1 else Or(queries, scale=0.9)
+        return queries[0] if len(queries) == 1 else Or(queries)
 
     def search(self, query: SearchQuery) -> SearchResult:
         page = max(1, query.page)
@@ -623,8 +639,7 @@ class WhooshIndex:
                 )
                 found = [(docnum, 0.0) for docnum in docnums]
             else:
-                results = searcher.search(text_query, filter=bitmaps.bitset(matched), limit=limit)
-                found = [(hit.docnum, float(hit.score)) for hit in results[start:limit]]
+                found = self._ranked(searcher, bitmaps, text_query, matched, limit)[start:limit]
             terms = _highlight_terms(text_query)
             hits = []
             for docnum, score in found:
@@ -646,6 +661,31 @@ class WhooshIndex:
                 per_page=per_page,
                 facets=_facets(bitmaps, matched),
             )
+
+    def _ranked(self, searcher, bitmaps: _Bitmaps, text_query: Query, matched: int, limit: int):
+        """The best `limit` (docnum, score) of the matched records: BM25F over the query's terms, times a
+        bonus for the share of the query's words a record holds (two words found beat one word twice).
+
+        Whoosh's own scoring walks a tree of matchers per posting: over a second for three common
+        words at 150,000 records. The postings are read a block at a time instead, ranked without
+        length normalisation, and the best few rescored exactly."""
+        clauses = []
+        groups = []
+        for number, group in enumerate(_word_groups(text_query)):
+            for leaf in group.subqueries if isinstance(group, Or) else [group]:
+                weight = leaf.boost * bitmaps.idf(leaf.fieldname, leaf.text)
+                if weight:
+                    clauses.append((leaf.fieldname, leaf.text, weight))
+                    groups.append(number)
+        word_count = max(groups, default=0) + 1
+        approx, frequencies = _accumulate(searcher, clauses)
+        members = matched.to_bytes(bitmaps.bytes, "little")
+        candidates = _best_allowed(approx, members, limit + RESCORE_EXTRA)
+        scores, found = _rescore(searcher, candidates, [(f, w) for f, _, w in clauses], frequencies)
+        for docnum, numbers in found.items():
+            words = len({groups[number] for number in numbers})
+            scores[docnum] *= 1 + WORD_COVERAGE_BONUS * (words - 1) / max(1, word_count - 1)
+        return sorted(scores.items(), key=lambda pair: (-pair[1], pair[0]))[:limit]
 
     # -- match ----------------------------------------------------------------------------------
 
@@ -734,19 +774,19 @@ class WhooshIndex:
         # Every posting of the profile's terms once, read a block at a time, scored without the length
         # normalisation (which needs a lookup per record); the best are rescored exactly below. Whoosh's
         # own OR query took 100–250 ms here at 150,000 records, mostly in per-posting method calls.
-        approx: dict[int, float] = {}
-        found: dict[int, list[tuple[int, float]]] = {}
-        for number, ((field_name, term, boost, _), term_idf) in enumerate(zip(clauses, idf, strict=True)):
-            weight = boost * term_idf * (BM25_K1 + 1)
-            for ids, frequencies in _posting_blocks(searcher, field_name, term):
-                for docnum, tf in zip(ids, frequencies, strict=True):
-                    if members[docnum >> 3] >> (docnum & 7) & 1:
-                        approx[docnum] = approx.get(docnum, 0.0) + weight * tf / (tf + BM25_K1)
-                        if docnum in found:
-                            found[docnum].append((number, tf))
-                        else:
-                            found[docnum] = [(number, tf)]
-        candidates = set(heapq.nlargest(TEXT_CANDIDATES, approx, key=approx.__getitem__))
+        common_limit = max(COMMON_SHARE * searcher.doc_count_all(), COMMON_MIN)
+        common = [n for n, (f, t, _, _) in enumerate(clauses) if searcher.doc_frequency(f, t) > common_limit]
+        # A common word brings in no candidates: reading its postings would cost more than all the
+        # rest. It still counts for the candidates, as if said once (from its bitmap).
+        weights = [boost * term_idf for (_, _, boost, _), term_idf in zip(clauses, idf, strict=True)]
+        approx, frequencies = _accumulate(
+            searcher,
+            [
+                (field_name, term, 0.0 if number in common else weights[number])
+                for number, (field_name, term, _, _) in enumerate(clauses)
+            ],
+        )
+        candidates = set(_best_allowed(approx, members, TEXT_CANDIDATES))
         # Records sharing a CPV code, then class, group and division, however little text they share.
         for _, digits in CPV_LEVEL_DIGITS:
             if len(candidates) >= TEXT_CANDIDATES + MATCH_CANDIDATES or not codes:
@@ -759,21 +799,13 @@ class WhooshIndex:
             candidates.update(_docnums(level, MATCH_CANDIDATES - len(candidates)))
         if not candidates:
             return []
-
-        text_scores: dict[int, float] = {}
-        shared: dict[int, set[int]] = {}
-        average = {name: searcher.avg_field_length(name) or 1.0 for name in MATCH_FIELDS}
-        for docnum in candidates:
-            if docnum not in found:
-                continue
-            score = 0.0
-            for number, tf in found[docnum]:
-                field_name, _, boost, _ = clauses[number]
-                length = searcher.doc_field_length(docnum, field_name, 0)
-                norm = 1 - BM25_B + BM25_B * length / average[field_name]
-                score += boost * idf[number] * tf * (BM25_K1 + 1) / (tf + BM25_K1 * norm)
-            text_scores[docnum] = score
-            shared[docnum] = {clauses[number][3] for number, _ in found[docnum]}
+        for number in common:
+            field_name, term, _, _ = clauses[number]
+            holders = bitmaps.term(field_name, term).to_bytes(bitmaps.bytes, "little")
+            frequencies[number] = {d: 1.0 for d in candidates if holders[d >> 3] >> (d & 7) & 1}
+        fields = [(clause[0], weight) for clause, weight in zip(clauses, weights, strict=True)]
+        text_scores, shared = _rescore(searcher, candidates, fields, frequencies)
+        shared = {d: {clauses[number][3] for number in numbers} for d, numbers in shared.items()}
         scale = max(max(text_scores.values(), default=0.0), reference)
 
         # Bonuses from bits first; stored fields (for the reasons' values) only for the hits returned.
@@ -808,6 +840,72 @@ class WhooshIndex:
         return hits[: query.limit]
 
 
+def _word_groups(query: Query) -> list[Query]:
+    """The per-word OR groups of a search query made by _text_query."""
+    if isinstance(query, Or) and all(isinstance(sub, Or) for sub in query.subqueries):
+        return list(query.subqueries)
+    return [query]
+
+
+def _accumulate(searcher, clauses: Sequence[tuple[str, str, float]]) -> tuple[dict[int, float], list[dict]]:
+    """Read each (field, term, weight) clause's postings once: an approximate score per docnum (BM25
+    without length normalisation) and, per clause, docnum → term frequency. A weight of 0 skips the
+    clause (its frequencies stay empty)."""
+    approx: dict[int, float] = {}
+    get = approx.get
+    frequencies: list[dict] = []
+    for field_name, term, weight in clauses:
+        found: dict = {}
+        frequencies.append(found)
+        if not weight:
+            continue
+        scale = weight * (BM25_K1 + 1)
+        for ids, tfs in _posting_blocks(searcher, field_name, term):
+            found.update(zip(ids, tfs, strict=True))
+            for docnum, tf in zip(ids, tfs, strict=True):
+                approx[docnum] = get(docnum, 0.0) + scale * tf / (tf + BM25_K1)
+    return approx, frequencies
+
+
+def _best_allowed(approx: dict[int, float], members: bytes, count: int) -> list[int]:
+    """The `count` best-scored docnums whose bit is set in `members`."""
+
+    def allowed(docnums):
+        return [d for d in docnums if members[d >> 3] >> (d & 7) & 1]
+
+    found = allowed(heapq.nlargest(count * 2, approx, key=approx.__getitem__))
+    if len(found) < count and len(approx) > count * 2:
+        # The filter is narrow: look at every scored record, not only the best.
+        found = allowed(approx)
+        found = heapq.nlargest(count, found, key=approx.__getitem__)
+    return found[:count]
+
+
+def _rescore(
+    searcher, candidates: Iterable[int], clauses: Sequence[tuple[str, float]], frequencies: Sequence[dict]
+) -> tuple[dict[int, float], dict[int, list[int]]]:
+    """Exact BM25F for the candidates: each (field, weight) clause's term frequency, normalised by the
+    record's field length. Also which clauses each candidate matched."""
+    average = {name: searcher.avg_field_length(name) or 1.0 for name, _ in clauses}
+    scores: dict[int, float] = {}
+    matched: dict[int, list[int]] = {}
+    for docnum in candidates:
+        score = 0.0
+        numbers = []
+        for number, (field_name, weight) in enumerate(clauses):
+            tf = frequencies[number].get(docnum)
+            if tf is None:
+                continue
+            length = searcher.doc_field_length(docnum, field_name, 0)
+            norm = 1 - BM25_B + BM25_B * length / average[field_name]
+            score += weight * tf * (BM25_K1 + 1) / (tf + BM25_K1 * norm)
+            numbers.append(number)
+        if numbers:
+            scores[docnum] = score
+            matched[docnum] = numbers
+    return scores, matched
+
+
 def _posting_blocks(searcher, field_name: str, term: str) -> Iterator[tuple[Sequence[int], Sequence[float]]]:
     """(docnums, term frequencies) of a term's postings, a block at a time, in every segment.
 
@@ -836,6 +934,16 @@ def _posting_blocks(searcher, field_name: str, term: str) -> Iterator[tuple[Sequ
                 weights.append(matcher.weight())
                 matcher.next()
             yield ids, weights
+
+
+def _deleted_docs(reader) -> Iterable[int]:
+    """The deleted docnums of one segment (Whoosh 2.7 exposes them only on the per-document reader)."""
+    if not reader.has_deletions():
+        return ()
+    perdoc = getattr(reader, "_perdoc", None)
+    if perdoc is not None:
+        return perdoc.deleted_docs()
+    return (docnum for docnum in range(reader.doc_count_all()) if reader.is_deleted(docnum))
 
 
 def _docnums(bits: int, limit: int) -> list[int]:
