@@ -130,6 +130,9 @@ TEXT_CANDIDATES = 200
 # search(): records rescored beyond the page asked for, and how much a record holding every word of
 # the query gains over one holding a single word.
 RESCORE_EXTRA = 100
+# A searched compound held by fewer records than this is also searched by its parts.
+RARE_COMPOUND = 20
+LANGUAGES = (NORWEGIAN, ENGLISH)
 WORD_COVERAGE_BONUS = 0.5
 # A term in more than this share of all records is common: it scores candidates, never finds them.
 # (In a small index nothing is common: reading every posting is cheap there.)
@@ -597,14 +600,21 @@ class WhooshIndex:
             allowed &= bitmaps.any_of("cpv_all", sorted(terms))
         return allowed
 
-    def _text_query(self, text: str) -> Query | None:
+    def _text_query(self, searcher, text: str) -> Query | None:
         """Each word of `text` looked up by its terms in both languages, in titles, bodies and owner
         names; a record needs any word, and more words score more. People type words, not query
-        syntax: "kind:need", "a*" or '"quoted' are plain words here."""
+        syntax: "kind:need", "a*" or '"quoted' are plain words here.
+
+        A compound's parts are searched only when few records hold the compound itself: records are
+        indexed with their compounds' parts, so "bolig" finds "omsorgsbolig" anyway, and the parts of
+        a common compound ("rammeavtale" → ramme, avtale) would match most of the index."""
         groups: dict[tuple[str, ...], Query] = {}
         # A pasted page would make a query of hundreds of OR groups; people search with a few words.
         for _, _, word in itertools.islice(word_spans(text), MAX_QUERY_WORDS):
             terms = _query_word_terms(word)
+            whole = tuple(dict.fromkeys(t[0] for t in (word_terms(word, lang) for lang in LANGUAGES) if t))
+            if sum(searcher.doc_frequency(f, t) for f in MATCH_FIELDS for t in whole) >= RARE_COMPOUND:
+                terms = whole
             if terms and terms not in groups:
                 groups[terms] = Or(
                     [Term(field, term, boost=boost) for field, boost in TEXT_BOOSTS.items() for term in terms]
@@ -623,7 +633,7 @@ class WhooshIndex:
         with self._reading() as searcher:
             bitmaps = self._bitmaps_for(searcher)
             matched = self._search_filter(bitmaps, query)
-            text_query = self._text_query(query.text)
+            text_query = self._text_query(searcher, query.text)
             if matched and text_query is not None:
                 matched &= bitmaps.any_of_terms(text_query)
             if not matched:
@@ -678,9 +688,27 @@ class WhooshIndex:
                     clauses.append((leaf.fieldname, leaf.text, weight))
                     groups.append(number)
         word_count = max(groups, default=0) + 1
-        approx, frequencies = _accumulate(searcher, clauses)
+        # A common word's body postings are not read (they are most of the cost): titles and names
+        # find the candidates, and the body counts for them as if the word were said once.
+        common_limit = max(COMMON_SHARE * searcher.doc_count_all(), COMMON_MIN)
+        common = {
+            number
+            for number, (field_name, term, _) in enumerate(clauses)
+            if field_name == BODY_FIELD and searcher.doc_frequency(field_name, term) > common_limit
+        }
+        approx, frequencies = _accumulate(
+            searcher, [(f, t, 0.0 if n in common else w) for n, (f, t, w) in enumerate(clauses)]
+        )
         members = matched.to_bytes(bitmaps.bytes, "little")
         candidates = _best_allowed(approx, members, limit + RESCORE_EXTRA)
+        if len(candidates) < limit + RESCORE_EXTRA:
+            # Too few titles hold the words: take records in index order to fill the page.
+            seen = set(candidates)
+            candidates += [d for d in _docnums(matched, limit + RESCORE_EXTRA) if d not in seen]
+        for number in common:
+            field_name, term, _ = clauses[number]
+            holders = bitmaps.term(field_name, term).to_bytes(bitmaps.bytes, "little")
+            frequencies[number] = {d: 1.0 for d in candidates if holders[d >> 3] >> (d & 7) & 1}
         scores, found = _rescore(searcher, candidates, [(f, w) for f, _, w in clauses], frequencies)
         for docnum, numbers in found.items():
             words = len({groups[number] for number in numbers})
