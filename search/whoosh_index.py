@@ -91,7 +91,7 @@ FACET_FIELDS = {
 NATIONWIDE_KEY = "*"
 
 # Stored bodies feed highlighting only; beyond this the snippet would not reach anyway.
-STORED_BODY_CHARS = 5_000
+STORED_BODY_CHARS = 2_000
 SNIPPET_CHARS = 240
 MAX_QUERY_WORDS = 32
 # Language detection reads the start of a record: enough words to decide, no more.
@@ -142,8 +142,9 @@ BM25_B = 0.75
 BM25_K1 = 1.2
 # Term bitmaps kept per index generation (150,000 records: 19 KB each).
 BITMAP_TERMS = 1_000
-# Ready match lists kept per process: at most this many profiles, all dropped when the index changes.
-MATCH_CACHE_SIZE = 4_096
+# Ready match lists kept per process: at most this many profiles (about 50 KB each with 50 hits and
+# their reasons), all dropped when the index changes.
+MATCH_CACHE_SIZE = 1_024
 
 
 def build_schema() -> Schema:
@@ -468,7 +469,10 @@ class WhooshIndex:
                 # Only a rebuild may replace an outdated or broken index, since it rewrites everything.
                 ix = self._ix = self._storage.create_index(self._schema)
             try:
-                writer = ix.writer(timeout=self._writer_timeout, **kwargs)
+                # Separate segment files, not one compound file: a reader copies each part of a
+                # compound file into memory (150 MB per web process at 150,000 records), but reads
+                # separate files through the operating system's cache, shared by every process.
+                writer = ix.writer(timeout=self._writer_timeout, compound=False, **kwargs)
             except whoosh_index.LockError as exc:
                 raise IndexUnavailableError("the search index is locked by another writer") from exc
             try:
@@ -512,7 +516,7 @@ class WhooshIndex:
                 "procs": procs,
                 "multisegment": True,
                 "batchsize": REBUILD_BATCH,
-                "subargs": {"limitmb": REBUILD_LIMIT_MB},
+                "subargs": {"limitmb": REBUILD_LIMIT_MB, "compound": False},
             }
         with self._writer(fresh=True, **options) as writer:
             for doc in documents:
