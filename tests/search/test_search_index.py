@@ -356,3 +356,17 @@ def test_ram_indexes_written_at_once_keep_their_scratch_files_apart(need):
     assert [index.search(SearchQuery()).total for index in indexes] == [15, 15, 15]
     for index in indexes:
         index.close()
+
+
+def test_facets_and_totals_leave_out_replaced_and_deleted_records(ram_index, need):
+    ram_index.apply([need(1, "Sensorer", domains=("health",)), need(2, "Sensorer", domains=("health",))], [])
+    ram_index.apply([need(1, "Sensorer", domains=("climate",), fingerprint="v2")], [(NEED, 2)])
+    result = ram_index.search(SearchQuery(text="sensorer"))
+    assert result.total == 1
+    assert result.facets["domain"] == {"climate": 1}
+
+
+def test_a_search_for_a_part_finds_the_compound(ram_index, need):
+    ram_index.apply([need(1, "Flere omsorgsboliger"), need(2, "Helseteknologi i hjemmet")], [])
+    assert ids(ram_index.search(SearchQuery(text="bolig"))) == [(NEED, 1)]
+    assert ids(ram_index.search(SearchQuery(text="teknologi"))) == [(NEED, 2)]

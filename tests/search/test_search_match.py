@@ -173,3 +173,34 @@ def test_english_profile_matches_english_text(ram_index, capability):
 def test_unknown_kind_matches_nothing(ram_index, capability, kind):
     ram_index.apply([capability(1, "Journalsystem", JOURNAL)], [])
     assert ram_index.match(profile(kind=kind)) == []
+
+
+def test_ready_lists_are_dropped_when_the_index_changes(ram_index, capability):
+    ram_index.apply([capability(1, "Journalsystem", JOURNAL)], [])
+    query = profile()
+    assert [h.id for h in ram_index.match(query)] == [1]
+    ram_index.apply([capability(2, "Pasientjournal for legevakt og sykehus", JOURNAL)], [(CAPABILITY, 1)])
+    assert [h.id for h in ram_index.match(query)] == [2]
+    assert ram_index.match(query) == ram_index.match(query, use_cache=False)
+
+
+def test_a_compound_profile_meets_records_using_its_parts(ram_index, capability):
+    ram_index.apply(
+        [
+            capability(1, "Teknologi for helse", "Sensorer og apper for helse og omsorg."),
+            capability(2, "Snøbrøyting", "Brøyting av veier."),
+        ],
+        [],
+    )
+    hits = ram_index.match(profile(text="", title="Helseteknologi"))
+    assert [h.id for h in hits] == [1]
+    assert set(reason(hits[0], "terms").values) == {"helse", "teknologi"}
+
+
+def test_title_words_weigh_more_than_body_words(ram_index, capability):
+    ram_index.apply(
+        [capability(1, "Droner", "Inspeksjon av bruer."), capability(2, "Inspeksjon", "Droner over bruer.")],
+        [],
+    )
+    hits = ram_index.match(profile(title="Droner", text="inspeksjon av bruer og tunneler"))
+    assert hits[0].id == 1
