@@ -53,7 +53,7 @@ class LazyIndex:
     (`flask reindex`, `flask setup`) creates it again then."""
 
     # Methods whose failures mean "the index is unusable" rather than a bug of the caller.
-    _GUARDED = frozenset({"apply", "search", "match", "fingerprints"})
+    _GUARDED = frozenset({"apply", "search", "match", "fingerprints", "generation"})
 
     def __init__(self, path: str | None, writer_timeout: float):
         self._path = path
