@@ -96,6 +96,9 @@ class MatchQuery:
     title: str = ""
     domains: tuple[str, ...] = ()
     cpv: tuple[str, ...] = ()
+    # Codes guessed from the text (CPV suggestion) for a profile without codes: they rank candidates
+    # of the same class higher, but give no reason and make no match alone.
+    hint_cpv: tuple[str, ...] = ()
     fylker: tuple[str, ...] = ()
     nationwide: bool = False
     stages: tuple[str, ...] = ()

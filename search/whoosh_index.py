@@ -123,6 +123,8 @@ TEXT_REFERENCE = 0.35
 # Bonuses added to the text score.
 CPV_BONUS = {"code": 0.5, "class": 0.35, "group": 0.25, "division": 0.12}
 CPV_LEVEL_DIGITS = (("code", 8), ("class", 4), ("group", 3), ("division", 2))
+# A code guessed from a profile without codes (MatchQuery.hint_cpv) counts this share of a real one.
+HINT_SHARE = 0.5
 DOMAIN_BONUS = 0.12
 REGION_BONUS = 0.1
 # Sharing only a region (or being nationwide) says where, not what: such documents are not matches.
@@ -781,6 +783,7 @@ class WhooshIndex:
 
     def _match(self, searcher, query: MatchQuery) -> list[Hit]:
         codes = _cpv_codes(query.cpv)
+        hinted = _cpv_codes(query.hint_cpv) if not codes else ()
         domains = [_keyword(d) for d in query.domains if d.strip()]
         fylker = {_keyword(f) for f in query.fylker if f.strip()}
         bitmaps = self._bitmaps_for(searcher)
@@ -827,6 +830,10 @@ class WhooshIndex:
                 break
             level = bitmaps.any_of("cpv_all", dict.fromkeys(code[:digits] for code in codes)) & allowed
             candidates.update(_docnums(level, TEXT_CANDIDATES + MATCH_CANDIDATES - len(candidates)))
+        if hinted:
+            # Codes guessed from the text: records of the same class that share some text.
+            level = bitmaps.any_of("cpv_all", dict.fromkeys(code[:4] for code in hinted)) & allowed
+            candidates.update(d for d in _docnums(level, MATCH_CANDIDATES) if d in approx)
         if domains and len(candidates) < MATCH_CANDIDATES:
             # Sharing only a domain is the weakest reason: such records fill a short list, never a long one.
             level = bitmaps.any_of("domain", domains) & allowed
@@ -849,6 +856,12 @@ class WhooshIndex:
             for level, digits in CPV_LEVEL_DIGITS
             if codes
         ]
+        # A guessed code ranks, but gives no reason and alone never makes a match.
+        levels += [
+            (HINT_SHARE * CPV_BONUS[level], bitmaps.any_of("cpv_all", {c[:digits] for c in hinted}))
+            for level, digits in CPV_LEVEL_DIGITS
+            if hinted
+        ]
         levels = [(bonus, bits.to_bytes(size, "little")) for bonus, bits in levels]
         in_domain = bitmaps.any_of("domain", domains).to_bytes(size, "little")
         in_region = bitmaps.any_of("region", (*fylker, NATIONWIDE_KEY)).to_bytes(size, "little")
@@ -857,7 +870,7 @@ class WhooshIndex:
             byte, bit = docnum >> 3, docnum & 7
             cpv = next((bonus for bonus, bits in levels if bits[byte] >> bit & 1), 0.0)
             domain = DOMAIN_BONUS if in_domain[byte] >> bit & 1 else 0.0
-            if not (cpv or domain or docnum in shared):
+            if not ((cpv and not hinted) or domain or docnum in shared):
                 continue
             region = REGION_BONUS if query.nationwide or in_region[byte] >> bit & 1 else 0.0
             text_score = text_scores.get(docnum, 0.0) / scale if scale else 0.0

@@ -21,6 +21,9 @@ from search import CAPABILITY, NEED, CpvSuggester, Hit, MatchQuery, Reason, Sear
 
 log = logging.getLogger(__name__)
 
+# A need without CPV codes is matched with this many codes suggested from its text as ranking hints.
+HINT_CODES = 2
+
 # Stages of a need that other bodies may still want to join or learn from.
 PEER_STAGES = (Stage.OPEN.value, Stage.DIALOGUE_CLOSED.value, Stage.TENDERED.value, Stage.AWARDED.value)
 
@@ -70,13 +73,25 @@ def _strong_enough(hit: Hit) -> bool:
     return "cpv" in kinds or len(terms) >= 2 or (len(terms) == 1 and "domain" in kinds)
 
 
+def _hint_cpv(title: str, text: str) -> tuple[str, ...]:
+    """For a need without codes, the codes its text most likely belongs to (bodies rarely know them)."""
+    try:
+        return tuple(code for code, _ in suggest_cpv(f"{title}\n{text}", limit=HINT_CODES))
+    except Exception:
+        # A guess is only a ranking aid: matching goes on without it.
+        log.exception("CPV hint failed")
+        return ()
+
+
 def _need_profile(need: Need, kind: str, limit: int, **extra) -> MatchQuery:
+    text = need_text(need)
     return MatchQuery(
         kind=kind,
         title=need.title,
-        text=need_text(need),
+        text=text,
         domains=_signal_domains((need.domain.value,)),
         cpv=tuple(need.cpv or ()),
+        hint_cpv=() if need.cpv else _hint_cpv(need.title, text),
         fylker=need_fylker(need),
         limit=limit,
         **extra,
