@@ -12,7 +12,6 @@ import shutil
 import tempfile
 import threading
 import weakref
-from array import array
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -33,7 +32,6 @@ from whoosh.highlight import (
     mkfrag,
     top_fragments,
 )
-from whoosh.idsets import BitSet
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.query import Or, Query, Term
 from whoosh.util import random_name
@@ -313,10 +311,6 @@ def _fields(doc: Document) -> dict:
     return fields
 
 
-def _any_of(field: str, values: Iterable[str], extra: Sequence[Query] = ()) -> Query:
-    return Or([Term(field, _keyword(v)) for v in values] + list(extra))
-
-
 @dataclass
 class _Concept:
     """One term of a match profile: the word shown in reasons, how often the profile says it (title
@@ -404,12 +398,6 @@ class _Bitmaps:
         found = 0
         for field_name, text in query.iter_all_terms():
             found |= self.term(field_name, text)
-        return found
-
-    def bitset(self, bits: int) -> BitSet:
-        """`bits` as the bit set Whoosh takes for a filter."""
-        found = BitSet()
-        found.bits = array("B", bits.to_bytes(self.bytes, "little"))
         return found
 
     def newest_first(self) -> list[int]:
@@ -538,11 +526,17 @@ class WhooshIndex:
     @contextmanager
     def _reading(self) -> Iterator:
         with self._read_lock:
+            old = self._searcher
             try:
-                searcher = self.open().searcher() if self._searcher is None else self._searcher.refresh()
+                # Not Searcher.refresh(): it means to reuse the unchanged segments' readers but keys
+                # them by generation, so with several segments it keeps one reader and leaves the
+                # others open (each holds its segment's files).
+                searcher = old if old is not None and old.up_to_date() else self.open().searcher()
             except (OSError, whoosh_index.IndexError) as exc:
                 raise IndexUnavailableError(f"cannot read the search index: {exc}") from exc
-            if searcher is not self._searcher:
+            if searcher is not old:
+                if old is not None:
+                    old.close()
                 self._searcher = searcher
                 self._generation += 1
                 self._match_cache.clear()
