@@ -7,6 +7,7 @@ import json
 import logging
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
@@ -23,6 +24,7 @@ log = logging.getLogger(__name__)
 
 # A need without CPV codes is matched with this many codes suggested from its text as ranking hints.
 HINT_CODES = 2
+HINTS_KEPT = 2_048
 
 # Stages of a need that other bodies may still want to join or learn from.
 PEER_STAGES = (Stage.OPEN.value, Stage.DIALOGUE_CLOSED.value, Stage.TENDERED.value, Stage.AWARDED.value)
@@ -74,13 +76,29 @@ def _strong_enough(hit: Hit) -> bool:
 
 
 def _hint_cpv(title: str, text: str) -> tuple[str, ...]:
-    """For a need without codes, the codes its text most likely belongs to (bodies rarely know them)."""
+    """For a need without codes, the codes its text most likely belongs to (bodies rarely know them).
+
+    Kept per text, oldest dropped first (the match lists are kept ready, and a suggestion costs more
+    than reading one)."""
+    hints = current_app.extensions.setdefault("cpv_hints", OrderedDict())
+    key = f"{title}\n{text}"
+    found = hints.get(key)
+    if found is not None:
+        return found
     try:
-        return tuple(code for code, _ in suggest_cpv(f"{title}\n{text}", limit=HINT_CODES))
+        found = tuple(code for code, _ in suggest_cpv(key, limit=HINT_CODES))
     except Exception:
         # A guess is only a ranking aid: matching goes on without it.
         log.exception("CPV hint failed")
         return ()
+    hints[key] = found
+    while len(hints) > HINTS_KEPT:
+        try:
+            hints.popitem(last=False)
+        except KeyError:
+            # Another thread emptied it first.
+            break
+    return found
 
 
 def _need_profile(need: Need, kind: str, limit: int, **extra) -> MatchQuery:

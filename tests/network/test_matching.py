@@ -194,3 +194,20 @@ def test_cpv_suggestions_learn_from_notices_and_needs(app, make):
     codes = [code for code, _ in matching.suggest_cpv("programvare for journalsystem", limit=5)]
     assert codes[0][:2] != "22"
     assert {"48", "72"} & {code[:2] for code in codes[:3]}
+
+
+def test_a_need_without_codes_ranks_by_the_codes_its_text_suggests(app, make, index):
+    need = make.need(
+        title="Snøbrøyting og strøing av kommunale veier",
+        description="Vi trenger brøyting om vinteren.",
+        cpv=[],
+        domain="other",
+    )
+    builder = make.supplier(name="Vegbygg AS")
+    make.capability(builder, title="Veier", description="Snøbrøyting av veier.", cpv=["45233000"], domains=[])
+    winter = make.supplier(name="Vinterdrift AS")
+    make.capability(winter, title="Veier", description="Snøbrøyting av veier.", cpv=["90620000"], domains=[])
+    results = matching.suppliers_for_need(need, index)
+    assert [m.organisation.name for m in results] == ["Vinterdrift AS", "Vegbygg AS"]
+    # A guessed code is no reason a person could check: only the shared words are given.
+    assert {r.kind for r in results[0].reasons} <= {"terms", "region"}
