@@ -132,8 +132,9 @@ TEXT_CANDIDATES = 200
 # search(): records rescored beyond the page asked for, and how much a record holding every word of
 # the query gains over one holding a single word.
 RESCORE_EXTRA = 100
-# A searched compound held by fewer records than this is also searched by its parts.
-RARE_COMPOUND = 20
+# A searched compound held by fewer records than this is also searched by its parts: only a compound
+# no record uses, since parts broaden a lot ("nattevakter" → natt, vakt finds "Vaktsystemer AS").
+RARE_COMPOUND = 1
 LANGUAGES = (NORWEGIAN, ENGLISH)
 WORD_COVERAGE_BONUS = 0.5
 # A term in more than this share of all records is common: it scores candidates, never finds them.
@@ -261,12 +262,13 @@ def _cpv_codes(codes: Iterable[str]) -> tuple[str, ...]:
 
 
 def _timestamp(value: datetime | date) -> int:
-    """Seconds since 1970 UTC; a naive datetime is taken as UTC (how the database keeps them)."""
+    """Microseconds since 1970 UTC (records saved in the same second still sort); a naive datetime is
+    taken as UTC (how the database keeps them)."""
     if not isinstance(value, datetime):
         value = datetime(value.year, value.month, value.day)
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
-    return int(value.timestamp())
+    return int(value.timestamp() * 1_000_000)
 
 
 def document_language(doc: Document) -> str:
@@ -401,10 +403,10 @@ class _Bitmaps:
         return found
 
     def newest_first(self) -> list[int]:
-        """Every docnum, newest first (undated last, then by docnum)."""
+        """Every docnum, newest first (undated last; of equal dates, the last indexed first)."""
         if self._dates is None:
             dates = list(self._reader.column_reader("date"))
-            self._dates = sorted(range(len(dates)), key=lambda d: -dates[d])
+            self._dates = sorted(range(len(dates)), key=lambda d: (-dates[d], -d))
         return self._dates
 
 
@@ -607,7 +609,7 @@ class WhooshIndex:
         names; a record needs any word, and more words score more. People type words, not query
         syntax: "kind:need", "a*" or '"quoted' are plain words here.
 
-        A compound's parts are searched only when few records hold the compound itself: records are
+        A compound's parts are searched only when no record holds the compound itself: records are
         indexed with their compounds' parts, so "bolig" finds "omsorgsbolig" anyway, and the parts of
         a common compound ("rammeavtale" → ramme, avtale) would match most of the index."""
         groups: dict[tuple[str, ...], Query] = {}
