@@ -34,6 +34,7 @@ from whoosh.highlight import (
 )
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.query import Or, Query, Term
+from whoosh.reading import TermNotFound
 from whoosh.util import random_name
 from whoosh.writing import CLEAR
 
@@ -343,6 +344,7 @@ class _Bitmaps:
         self._values: dict[str, list[str]] = {}
         self._dates: list[int] | None = None
         self._idf: dict[tuple[str, str], float] = {}
+        self._df: dict[tuple[str, str], int] = {}
         # Raw postings still list deleted records.
         deleted = bytearray(self.bytes)
         for leaf, offset in searcher.leaf_searchers():
@@ -368,6 +370,16 @@ class _Bitmaps:
             self._terms.popitem(last=False)
         return found
 
+    def df(self, field: str, text: str) -> int:
+        """How many records hold the term in the field, kept for the generation."""
+        key = (field, text)
+        found = self._df.get(key)
+        if found is None:
+            if len(self._df) > BITMAP_TERMS * 50:
+                self._df.clear()
+            found = self._df[key] = self._reader.doc_frequency(field, text)
+        return found
+
     def idf(self, field: str, text: str) -> float:
         """The term's IDF in the field, 0.0 when no record holds it; kept for the generation, since
         profiles share most of their words."""
@@ -377,7 +389,7 @@ class _Bitmaps:
             if len(self._idf) > BITMAP_TERMS * 50:
                 self._idf.clear()
             found = self._idf[key] = (
-                self._searcher.idf(field, text) if self._reader.doc_frequency(field, text) else 0.0
+                self._searcher.idf(field, text) if self.df(field, text) else 0.0
             )
         return found
 
@@ -698,7 +710,7 @@ class WhooshIndex:
         common = {
             number
             for number, (field_name, term, _) in enumerate(clauses)
-            if field_name == BODY_FIELD and searcher.doc_frequency(field_name, term) > common_limit
+            if field_name == BODY_FIELD and bitmaps.df(field_name, term) > common_limit
         }
         approx, frequencies = _accumulate(
             searcher, [(f, t, 0.0 if n in common else w) for n, (f, t, w) in enumerate(clauses)]
@@ -808,7 +820,7 @@ class WhooshIndex:
         # normalisation (which needs a lookup per record); the best are rescored exactly below. Whoosh's
         # own OR query took 100–250 ms here at 150,000 records, mostly in per-posting method calls.
         common_limit = max(COMMON_SHARE * searcher.doc_count_all(), COMMON_MIN)
-        common = [n for n, (f, t, _, _) in enumerate(clauses) if searcher.doc_frequency(f, t) > common_limit]
+        common = [n for n, (f, t, _, _) in enumerate(clauses) if bitmaps.df(f, t) > common_limit]
         # A common word brings in no candidates: reading its postings would cost more than all the
         # rest. It still counts for the candidates, as if said once (from its bitmap).
         weights = [boost * term_idf for (_, _, boost, _), term_idf in zip(clauses, idf, strict=True)]
@@ -872,15 +884,15 @@ class WhooshIndex:
             text_score = text_scores.get(docnum, 0.0) / scale if scale else 0.0
             ranked.append((round(text_score + cpv + domain + region, 6), docnum))
         hits = []
-        for score, docnum in sorted(ranked, key=lambda pair: -pair[0])[: query.limit * 2]:
+        # Equal scores keep index order, which is the order records were saved in, mostly.
+        for score, docnum in sorted(ranked, key=lambda pair: (-pair[0], pair[1]))[: query.limit]:
             stored = searcher.stored_fields(docnum)
             reasons, _ = _structure_reasons(stored, codes, domains, fylker, query.nationwide)
             if docnum in shared:
                 reasons.insert(0, Reason(kind="terms", values=_shared_words(concepts, shared[docnum])))
             kind, id = _parse_uid(stored["uid"])
             hits.append(Hit(kind=kind, id=id, score=score, owner_id=_owner(stored), reasons=tuple(reasons)))
-        hits.sort(key=lambda h: (-h.score, h.id))
-        return hits[: query.limit]
+        return hits
 
 
 def _word_groups(query: Query) -> list[Query]:
@@ -935,12 +947,15 @@ def _rescore(
     for docnum in candidates:
         score = 0.0
         numbers = []
+        norms: dict[str, float] = {}
         for number, (field_name, weight) in enumerate(clauses):
             tf = frequencies[number].get(docnum)
             if tf is None:
                 continue
-            length = searcher.doc_field_length(docnum, field_name, 0)
-            norm = 1 - BM25_B + BM25_B * length / average[field_name]
+            norm = norms.get(field_name)
+            if norm is None:
+                length = searcher.doc_field_length(docnum, field_name, 0)
+                norm = norms[field_name] = 1 - BM25_B + BM25_B * length / average[field_name]
             score += weight * tf * (BM25_K1 + 1) / (tf + BM25_K1 * norm)
             numbers.append(number)
         if numbers:
@@ -957,10 +972,10 @@ def _posting_blocks(searcher, field_name: str, term: str) -> Iterator[tuple[Sequ
     inlined short posting list) through the plain matcher interface.
     """
     for leaf, offset in searcher.leaf_searchers():
-        reader = leaf.reader()
-        if not reader.doc_frequency(field_name, term):
+        try:
+            matcher = leaf.reader().postings(field_name, term)
+        except TermNotFound:
             continue
-        matcher = reader.postings(field_name, term)
         if isinstance(matcher, FilterMatcher):
             matcher = matcher.child
         if isinstance(matcher, W3LeafMatcher):
