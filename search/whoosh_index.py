@@ -462,6 +462,18 @@ class WhooshIndex:
 
     # -- writing --------------------------------------------------------------------------------
 
+    @staticmethod
+    def _check_contents(ix) -> None:
+        """Read the table of contents before taking a writer: Whoosh's SegmentWriter takes the write
+        lock first and never releases it when that read fails, which would block every later
+        rebuild until the process ends."""
+        try:
+            ix.latest_generation()
+            ix.doc_count_all()
+        except Exception as exc:  # any failure here means the contents are unreadable
+            raise IndexUnavailableError(f"cannot read the search index: {exc}") from exc
+
+
     @contextmanager
     def _writer(self, fresh: bool = False, **kwargs) -> Iterator:
         if not self._write_lock.acquire(timeout=self._writer_timeout):
@@ -473,6 +485,12 @@ class WhooshIndex:
                 if not fresh:
                     raise
                 # Only a rebuild may replace an outdated or broken index, since it rewrites everything.
+                ix = self._ix = self._storage.create_index(self._schema)
+            try:
+                self._check_contents(ix)
+            except IndexUnavailableError:
+                if not fresh:
+                    raise
                 ix = self._ix = self._storage.create_index(self._schema)
             try:
                 # Separate segment files, not one compound file: a reader copies each part of a

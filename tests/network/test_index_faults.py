@@ -187,16 +187,9 @@ def test_a_damaged_index_degrades_search_until_reindex(app, client, site, damage
 # Truncating files under a running process is left out: Whoosh maps segment files into memory, and a
 # mapped file that shrinks ends the process with SIGBUS (a worker that gunicorn restarts, which then
 # takes the path above).
-# Whoosh's SegmentWriter takes the write lock and then reads the table of contents; when that read
-# fails the lock is never released, so a process that tried to save into a garbled index blocks
-# `flask reindex` until it restarts. search/whoosh_index.py has to read the contents before taking a
-# writer (or release the lock itself) to fix it.
-WRITER_LOCK_LEAK = pytest.mark.xfail(reason="Whoosh keeps the write lock after failing to read a garbled TOC")
-
-
 @pytest.mark.parametrize(
     "damage",
-    [_delete, _garble_segments, pytest.param(_garble, marks=WRITER_LOCK_LEAK)],
+    [_delete, _garble_segments, _garble],
     ids=lambda f: f.__name__[1:],
 )
 def test_an_index_damaged_while_the_site_runs(app, client, site, damage):
