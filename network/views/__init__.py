@@ -5,13 +5,15 @@ from __future__ import annotations
 from flask import Flask
 from werkzeug.routing import IntegerConverter
 
+from network.views.forms_util import MAX_ID
+
 
 class IdConverter(IntegerConverter):
-    """`<int:…>` in routes: a number beyond the database's 64-bit ids is no record (404), not an
-    overflow error from the database driver (500)."""
+    """`<int:…>` in routes: a number beyond the database's ids is no record (404), not an out-of-range
+    error from the database (500)."""
 
     def __init__(self, map, *args, **kwargs):
-        kwargs.setdefault("max", 2**63 - 1)
+        kwargs.setdefault("max", MAX_ID)
         super().__init__(map, *args, **kwargs)
 
 

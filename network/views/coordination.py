@@ -23,7 +23,7 @@ from network.forms import (
 from network.models import CoordinationGroup, GroupStage, MembershipStatus, Need, Organisation
 from network.services import coordination as service
 from network.services import needs as needs_service
-from network.views.forms_util import field_error, page_arg
+from network.views.forms_util import field_error, page_arg, parse_id
 
 bp = Blueprint("coordination", __name__)
 
@@ -243,8 +243,7 @@ def _to_group(group_id: int, anchor: str = ""):
 
 
 def _need_id(raw) -> int | None:
-    raw = (raw or "").strip()
-    return int(raw) if raw.isascii() and raw.isdecimal() and len(raw) <= 12 else None
+    return parse_id(raw)
 
 
 def _need_or_404(raw) -> Need:

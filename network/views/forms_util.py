@@ -37,9 +37,22 @@ def page_arg(name: str = "page") -> int:
     return 1
 
 
+# Record ids are INTEGER columns: 32 bits on PostgreSQL. A larger number is no record, and must not
+# reach the database, which refuses it with an error (a 500) instead of finding nothing.
+MAX_ID = 2**31 - 1
+
+
+def parse_id(raw: str | None) -> int | None:
+    """A record id from user input, or None when it is not one (not digits, zero, or out of range)."""
+    raw = (raw or "").strip()
+    if not (raw.isascii() and raw.isdecimal() and 0 < len(raw) <= 10):
+        return None
+    value = int(raw)
+    return value if 0 < value <= MAX_ID else None
+
+
 def id_arg(name: str) -> int | None:
-    raw = request.args.get(name, "")
-    return int(raw) if raw.isascii() and raw.isdecimal() and 0 < len(raw) <= 12 else None
+    return parse_id(request.args.get(name, ""))
 
 
 def field_error(form: FlaskForm, exc: ValidationError, rename: dict[str, str] | None = None) -> None:

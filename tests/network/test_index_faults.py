@@ -156,6 +156,8 @@ def _reindex_in_another_process(app) -> None:
         result = other.test_cli_runner().invoke(args=["reindex"])
         close_index(other)
         db.session.remove()
+        # Its own connection pool: closed here, not left to the garbage collector.
+        db.engine.dispose()
     assert result.exit_code == 0, result.output
     assert "Indexed" in result.output
 

@@ -1301,3 +1301,17 @@ def test_odd_form_values_never_give_a_server_error(login, client, make, body, bo
             failures.append(f"{url}: {response.status_code}")
 
     assert failures == []
+
+
+@pytest.mark.parametrize("path", ["/needs/2147483648", "/api/needs/99999999999", "/organisations/2147483648"])
+def test_an_id_beyond_the_databases_range_is_missing_not_an_error(client, path):
+    # PostgreSQL's INTEGER ids end at 2**31 - 1; a larger number must not reach the database.
+    assert client.get(path).status_code == 404
+
+
+def test_parse_id_takes_only_ids_in_range():
+    from network.views.forms_util import MAX_ID, parse_id
+
+    assert parse_id("42") == 42
+    assert parse_id(f" {MAX_ID} ") == MAX_ID
+    assert [parse_id(raw) for raw in ("0", str(MAX_ID + 1), "-1", "1e3", "", None, "٣")] == [None] * 7
