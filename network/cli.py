@@ -116,6 +116,10 @@ def _progress(done: int, total: int) -> None:
         click.echo(f"  {done}/{total} records", err=True)
 
 
+def _index_progress(done: int, total: int) -> None:
+    click.echo(f"  indexed {done}/{total} changes", err=True)
+
+
 @click.command("import")
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 @with_appcontext
@@ -135,7 +139,7 @@ def import_command(path: Path) -> None:
         click.echo(f"error: {path}: not UTF-8 text ({exc.reason} at byte {exc.start})", err=True)
         sys.exit(1)
     try:
-        report = import_lines(lines, _index(), progress=_progress)
+        report = import_lines(lines, _index(), progress=_progress, index_progress=_index_progress)
     except ImportFileError as exc:
         for line_no, reason in exc.errors:
             click.echo(f"{path}:{line_no}: {reason}", err=True)

@@ -332,15 +332,22 @@ def pending_count() -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(IndexEvent).where(IndexEvent.id > last))
 
 
-def apply_pending(index: SearchIndex, batch: int = DEFAULT_BATCH) -> int:
-    """Apply pending index events in order; returns how many events were applied.
+def apply_pending(
+    index: SearchIndex, batch: int = DEFAULT_BATCH, progress: Callable[[int, int], None] | None = None
+) -> int:
+    """Apply pending index events in order; returns how many events were applied. `progress` hears
+    (applied, pending at the start) after each index commit.
 
     Safe to run in several processes and after a crash: documents are built from the rows as they
     are now, writes are idempotent, and the position only moves after the index has committed."""
     applied = 0
+    pending = None
     while True:
         try:
             state = _claim_state()
+            if progress is not None and pending is None:
+                after = IndexEvent.id > state.last_event_id
+                pending = db.session.scalar(sa.select(sa.func.count()).select_from(IndexEvent).where(after))
             events = db.session.scalars(
                 sa.select(IndexEvent)
                 .where(IndexEvent.id > state.last_event_id)
@@ -356,25 +363,31 @@ def apply_pending(index: SearchIndex, batch: int = DEFAULT_BATCH) -> int:
             state.last_event_id = events[-1].id
             db.session.commit()
             applied += len(events)
+            if progress is not None:
+                progress(applied, max(pending or 0, applied))
         except Exception:
             db.session.rollback()
             raise
 
 
-def apply_pending_quietly(index: SearchIndex, batch: int | None = None) -> None:
+def apply_pending_quietly(
+    index: SearchIndex, batch: int | None = None, progress: Callable[[int, int], None] | None = None
+) -> None:
     """After a web request's commit: the change is saved whatever happens here; a failure is logged
     and the events stay pending for the next run or for `flask index follow`."""
     try:
-        apply_pending(index, batch=batch or DEFAULT_BATCH)
+        apply_pending(index, batch=batch or DEFAULT_BATCH, progress=progress)
     except (IndexUnavailableError, sa.exc.OperationalError) as exc:
         log.warning("index update postponed: %s", exc)
     except Exception:
         log.exception("index update failed; pending events are kept")
 
 
-def after_commit(index: SearchIndex, batch: int | None = None) -> None:
+def after_commit(
+    index: SearchIndex, batch: int | None = None, progress: Callable[[int, int], None] | None = None
+) -> None:
     if current_app.config.get("INDEX_INLINE", True):
-        apply_pending_quietly(index, batch=batch)
+        apply_pending_quietly(index, batch=batch, progress=progress)
 
 
 def follow(index: SearchIndex, interval: float = 1.0, once: bool = False) -> Iterator[int]:

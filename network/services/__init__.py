@@ -6,9 +6,9 @@ from network.extensions import db
 from network.indexing import after_commit
 
 
-def commit(index, batch: int | None = None) -> None:
+def commit(index, batch: int | None = None, progress=None) -> None:
     """Commit the unit of work, then bring the index up to date (the database is the truth).
-    Bulk writers pass a larger batch: fewer, larger index commits."""
+    Bulk writers pass a larger batch (fewer, larger index commits) and may follow it with `progress`."""
     db.session.commit()
     if index is not None:
-        after_commit(index, batch=batch)
+        after_commit(index, batch=batch, progress=progress)

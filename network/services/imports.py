@@ -127,7 +127,9 @@ class _Item:
 # -- entry points -------------------------------------------------------------------------------
 
 
-def import_lines(lines: Sequence[str], index, progress: Progress | None = None) -> ImportReport:
+def import_lines(
+    lines: Sequence[str], index, progress: Progress | None = None, index_progress: Progress | None = None
+) -> ImportReport:
     """Import JSONL text lines (blank lines skipped); errors carry the file's line numbers."""
     numbered: list[tuple[int, object]] = []
     errors: list[tuple[int, str]] = []
@@ -142,7 +144,7 @@ def import_lines(lines: Sequence[str], index, progress: Progress | None = None) 
         except ValueError as exc:
             reason = f"{exc.msg} (column {exc.colno})" if isinstance(exc, json.JSONDecodeError) else str(exc)
             errors.append((number, f"invalid JSON: {reason}"))
-    return _import(numbered, index, progress, errors)
+    return _import(numbered, index, progress, errors, index_progress)
 
 
 def import_records(records: Iterable[dict], index, progress: Progress | None = None) -> ImportReport:
@@ -151,7 +153,11 @@ def import_records(records: Iterable[dict], index, progress: Progress | None = N
 
 
 def _import(
-    numbered: list[tuple[int, object]], index, progress: Progress | None, errors: list[tuple[int, str]]
+    numbered: list[tuple[int, object]],
+    index,
+    progress: Progress | None,
+    errors: list[tuple[int, str]],
+    index_progress: Progress | None = None,
 ) -> ImportReport:
     try:
         # Validation only reads; no_autoflush keeps its queries from writing anything already pending.
@@ -162,7 +168,7 @@ def _import(
         if errors:
             raise ImportFileError(sorted(errors, key=lambda error: error[0]))
         report = _write(items, progress)
-        commit(index, batch=INDEX_BATCH)
+        commit(index, batch=INDEX_BATCH, progress=index_progress)
         return report
     except Exception:
         # All or nothing: whatever went wrong, no row and no index event of this file may survive.

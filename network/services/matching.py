@@ -24,6 +24,8 @@ log = logging.getLogger(__name__)
 
 # A need without CPV codes is matched with this many codes suggested from its text as ranking hints.
 HINT_CODES = 2
+# Level at which a need's CPV hint meets another need's codes: the group (three digits).
+HINT_LEVEL = 3
 HINTS_KEPT = 2_048
 
 # Stages of a need that other bodies may still want to join or learn from.
@@ -173,11 +175,19 @@ def peers_for_need(
 ) -> list[NeedMatch]:
     """Needs of other public bodies about the same challenge, one per body (its best-matching need);
     the body's own needs never appear."""
-    hits = index.match(
-        _need_profile(need, NEED, limit * 4, stages=PEER_STAGES, exclude_owner_ids=(need.organisation_id,)),
-        use_cache=use_cache,
+    profile = _need_profile(
+        need, NEED, limit * 4, stages=PEER_STAGES, exclude_owner_ids=(need.organisation_id,)
     )
-    return _need_matches(_once_per_body([h for h in hits if _strong_enough(h)])[:limit])
+    hits = index.match(profile, use_cache=use_cache)
+    peers = [h for h in hits if _strong_enough(h)]
+    weak = [h for h in hits if not _strong_enough(h)]
+    if weak and profile.hint_cpv:
+        # A need without codes: one shared term is enough when the other need carries a code of the
+        # class its text most likely belongs to (the CPV hint), since the body did not say.
+        hinted = {code[:HINT_LEVEL] for code in profile.hint_cpv}
+        rows = {n.id: n for n in load_in_order(Need, [h.id for h in weak])}
+        peers += [h for h in weak if h.id in rows and hinted & {c[:HINT_LEVEL] for c in rows[h.id].cpv or ()}]
+    return _need_matches(_once_per_body(peers)[:limit])
 
 
 def similar_needs(

@@ -72,6 +72,8 @@ def test_import_prints_a_summary(app, tmp_path):
 
     assert result.exit_code == 0, result.output
     assert "Imported 2 organisations, 1 need, 1 capability." in result.output
+    # Indexing a large file takes a while after the last record: it says how far it got.
+    assert "indexed 4/4 changes" in result.output
     assert count(Need) == 1
 
     again = run_import(app, path)

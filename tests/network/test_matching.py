@@ -211,3 +211,29 @@ def test_a_need_without_codes_ranks_by_the_codes_its_text_suggests(app, make, in
     assert [m.organisation.name for m in results] == ["Vinterdrift AS", "Vegbygg AS"]
     # A guessed code is no reason a person could check: only the shared words are given.
     assert {r.kind for r in results[0].reasons} <= {"terms", "region"}
+
+
+def test_a_need_without_codes_finds_peers_in_the_group_its_text_suggests(app, make, index):
+    """One shared word is not enough for a peer, unless the need has no codes and the other need's
+    code is in the CPV group its text points to."""
+    need = make.need(
+        title="Snøbrøyting og strøing av kommunale veier",
+        description="Vi trenger brøyting om vinteren.",
+        cpv=[],
+        domain="other",
+    )
+    winter = make.need(
+        make.public_body(name="Vinterby kommune"),
+        title="Strøing",
+        description="Sand på fortau om morgenen.",
+        cpv=["90630000"],
+        domain="other",
+    )
+    make.need(
+        make.public_body(name="Databy kommune"),
+        title="Strøing",
+        description="Sand på fortau om morgenen.",
+        cpv=["72000000"],
+        domain="other",
+    )
+    assert [m.need.id for m in matching.peers_for_need(need, index)] == [winter.id]
