@@ -121,6 +121,7 @@ def test_with_a_trusted_proxy_the_forwarded_address_counts(tmp_path):
         addresses = set(db.session.scalars(sa.select(AuthAttempt.address)))
         db.session.remove()
         db.drop_all()
+        db.engine.dispose()
 
     assert other.status_code == 422
     assert same.status_code == 429
