@@ -242,12 +242,8 @@ def _to_group(group_id: int, anchor: str = ""):
     return redirect(url_for("coordination.detail", group_id=group_id) + anchor)
 
 
-def _need_id(raw) -> int | None:
-    return parse_id(raw)
-
-
 def _need_or_404(raw) -> Need:
-    need_id = _need_id(raw)
+    need_id = parse_id(raw)
     if need_id is None:
         abort(400)
     # A draft of another organisation is answered as missing, as everywhere else.
