@@ -94,6 +94,21 @@ def supplier_list(need, idx, limit: int = 10, cached: bool = True):
     return matching.suppliers_for_need(need, idx, limit=limit)
 
 
+def count_computed(idx) -> Callable[[], int]:
+    """A counter of the match lists the index computes instead of reading kept ones (the WhooshIndex
+    behind the app's lazy handle, whose `_match` does the computing)."""
+    real = idx._get() if hasattr(idx, "_get") else idx
+    counter = [0]
+    original = real._match
+
+    def counted(*args, **kwargs):
+        counter[0] += 1
+        return original(*args, **kwargs)
+
+    real._match = counted
+    return lambda: counter[0]
+
+
 def peer_list(need, idx, limit: int = 10):
     return matching.peers_for_need(need, idx, limit=limit)
 

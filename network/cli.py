@@ -1,4 +1,4 @@
-"""`flask` commands: setup, import, reindex, index verify/follow/status, create-admin, notify send,
+"""`flask` commands: setup, import, reindex, index verify/follow/warm/status, create-admin, notify send,
 backup and restore."""
 
 from __future__ import annotations
@@ -66,6 +66,14 @@ def setup_command(demo: bool) -> None:
         click.echo("Rebuilding the search index from the database…")
         click.echo(f"Indexed {indexing.reindex(index)} documents.")
     if demo:
+        from network.services.matching import warm_need_lists
+
+        # A first visitor's need pages then read ready lists.
+        try:
+            report = warm_need_lists(index)
+            click.echo(f"Kept the supplier and peer lists of {report.kept} need(s).")
+        except IndexUnavailableError as exc:
+            click.echo(f"Need pages will compute their lists when first shown: {exc}")
         _print_demo_logins()
 
 
@@ -146,6 +154,9 @@ def import_command(path: Path) -> None:
         click.echo(f"error: {len(exc.errors)} invalid line(s); nothing was imported.", err=True)
         sys.exit(1)
     click.echo(f"Imported {report.summary()}.")
+    click.echo(
+        "Need pages compute their match lists when first shown; `flask index warm` keeps them ready now."
+    )
 
 
 @click.command("reindex")
@@ -190,16 +201,61 @@ def index_verify_command() -> None:
 @index_group.command("follow")
 @click.option("--interval", default=1.0, show_default=True, help="Seconds between polls.")
 @click.option("--once", is_flag=True, help="Apply what is pending, then stop.")
+@click.option(
+    "--warm/--no-warm", default=True, show_default=True, help="Between polls, keep need pages' lists ready."
+)
 @with_appcontext
-def index_follow_command(interval: float, once: bool) -> None:
-    """Apply pending index events as they come (for deployments with several web workers)."""
+def index_follow_command(interval: float, once: bool, warm: bool) -> None:
+    """Apply pending index events as they come (for deployments with several web workers), and between
+    them compute the supplier and peer lists of need pages that have none."""
+    from network.services.matching import warm_need_lists
+
+    index = _index()
+    warmed_at: list[int] = []
+
+    def keep_ready(deadline: float | None) -> None:
+        # Once every list is kept, only a change of the index can make new work.
+        generation = index.generation()
+        if warmed_at and warmed_at[-1] == generation:
+            return
+        report = warm_need_lists(index, deadline=deadline)
+        if report.kept:
+            click.echo(f"Kept the lists of {report.kept} of {report.missing} need(s).")
+        if report.finished:
+            warmed_at[:] = [index.generation()]
+
     click.echo(f"Following index events every {interval} s (Ctrl-C stops).")
     try:
-        for count in indexing.follow(_index(), interval=interval, once=once):
+        for count in indexing.follow(index, interval=interval, once=once, idle=keep_ready if warm else None):
             if count:
                 click.echo(f"Applied {count} event(s).")
     except KeyboardInterrupt:
         click.echo("Stopped.")
+
+
+@index_group.command("warm")
+@click.option("--seconds", type=float, default=None, help="Stop after this long; the next run goes on.")
+@with_appcontext
+def index_warm_command(seconds: float | None) -> None:
+    """Compute and keep the supplier and peer lists of every published need that has none."""
+    from network.services.matching import warm_need_lists
+
+    started = time.monotonic()
+
+    def progress(kept: int, missing: int) -> None:
+        rate = kept / max(time.monotonic() - started, 1e-9)
+        click.echo(f"  kept the lists of {kept}/{missing} needs ({rate:.0f} needs/s)")
+
+    try:
+        report = warm_need_lists(
+            _index(), deadline=None if seconds is None else started + seconds, progress=progress
+        )
+    except IndexUnavailableError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    state = "all kept" if report.finished else "stopped early; run again to go on"
+    elapsed = time.monotonic() - started
+    click.echo(f"Kept the lists of {report.kept} of {report.missing} need(s) in {elapsed:.1f} s ({state}).")
 
 
 @index_group.command("status")

@@ -390,9 +390,16 @@ def after_commit(
         apply_pending_quietly(index, batch=batch, progress=progress)
 
 
-def follow(index: SearchIndex, interval: float = 1.0, once: bool = False) -> Iterator[int]:
-    """Apply pending events forever (or once), yielding how many each round applied."""
+def follow(
+    index: SearchIndex,
+    interval: float = 1.0,
+    once: bool = False,
+    idle: Callable[[float | None], None] | None = None,
+) -> Iterator[int]:
+    """Apply pending events forever (or once), yielding how many each round applied. Between rounds
+    `idle` may work until the deadline it is given (time.monotonic(); None once: no limit)."""
     while True:
+        started = time.monotonic()
         try:
             count = apply_pending(index)
         except (IndexUnavailableError, sa.exc.OperationalError) as exc:
@@ -401,9 +408,15 @@ def follow(index: SearchIndex, interval: float = 1.0, once: bool = False) -> Ite
             count = 0
         db.session.remove()
         yield count
+        if idle is not None:
+            try:
+                idle(None if once else started + interval)
+            except (IndexUnavailableError, sa.exc.OperationalError) as exc:
+                log.warning("index follow: %s", exc)
+            db.session.remove()
         if once:
             return
-        time.sleep(interval)
+        time.sleep(max(0.0, started + interval - time.monotonic()))
 
 
 def all_documents(batch: int = 1000) -> Iterator[Document]:

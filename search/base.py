@@ -116,12 +116,18 @@ class SearchIndex(Protocol):
 
     def search(self, query: SearchQuery) -> SearchResult: ...
 
-    def match(self, query: MatchQuery, use_cache: bool = True) -> list[Hit]:
-        """Ranked records of query.kind for a profile, each with reasons. With `use_cache`, a list
-        computed since the index last changed is returned as it was."""
+    def match(
+        self, query: MatchQuery, use_cache: bool = True, subject: tuple[str, int] | None = None
+    ) -> list[Hit]:
+        """Ranked records of query.kind for a profile, each with reasons. With a `subject` (kind, id),
+        the record the list is made for, the list is kept ready for every process, and returned as it
+        was until a change may alter it; `use_cache=False` computes it afresh."""
 
     def clear_match_cache(self) -> None:
-        """Forget every ready match list (for measuring matching from scratch)."""
+        """Forget every kept match list (for measuring matching from scratch)."""
+
+    def kept_subjects(self, kind: str, limit: int) -> set[tuple[str, int]]:
+        """The subjects (kind, id) that have a kept list of `limit` records of `kind`."""
 
     def fingerprints(self) -> dict[tuple[str, int], str]:
         """Every (kind, id) in the index with its stored fingerprint, for verification."""

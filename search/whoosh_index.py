@@ -12,7 +12,7 @@ import shutil
 import tempfile
 import threading
 import weakref
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -64,6 +64,7 @@ from search.base import (
 )
 from search.cpv import normalise_cpv
 from search.language import detect_language
+from search.ready import Changed, KeptProfile, ReadyLists, Scoring, Structure, profile_hash
 
 log = logging.getLogger(__name__)
 
@@ -146,9 +147,19 @@ BM25_B = 0.75
 BM25_K1 = 1.2
 # Term bitmaps kept per index generation (150,000 records: 19 KB each).
 BITMAP_TERMS = 1_000
-# Ready match lists kept per process: at most this many profiles (about 50 KB each with 50 hits and
-# their reasons), all dropped when the index changes.
-MATCH_CACHE_SIZE = 1_024
+# The weight a kept list gives a profile term no record holds (see _match): more than any list's scale.
+ABSENT_WEIGHT = 1e6
+# How a changed record's best score in a kept list is bounded (search.ready): the ranking's own terms.
+SCORING = Scoring(
+    cpv_levels=CPV_LEVEL_DIGITS,
+    cpv_bonus=CPV_BONUS,
+    hint_share=HINT_SHARE,
+    domain_bonus=DOMAIN_BONUS,
+    region_bonus=REGION_BONUS,
+    nationwide_key=NATIONWIDE_KEY,
+    k1=BM25_K1,
+    b=BM25_B,
+)
 
 
 def build_schema() -> Schema:
@@ -196,7 +207,7 @@ def open_index(path: str | None, *, writer_timeout: float = WRITER_TIMEOUT) -> W
             storage = FileStorage(path)
         except OSError as exc:
             raise IndexUnavailableError(f"cannot use {path} for the search index: {exc}") from exc
-    index = WhooshIndex(storage, writer_timeout)
+    index = WhooshIndex(storage, writer_timeout, folder=path)
     try:
         index.open()
     except IndexUnavailableError as exc:
@@ -238,6 +249,22 @@ def _same_schema(found: Schema, wanted: Schema) -> bool:
         }
 
     return signature(found) == signature(wanted)
+
+
+def _changed(fields: dict) -> Changed:
+    """A record's indexed fields as the percolator of kept match lists needs them."""
+    terms = {name: Counter(fields[name].split()) for name in MATCH_FIELDS}
+    return Changed(
+        uid=fields["uid"],
+        kind=fields["kind"],
+        owner=fields.get("owner", ""),
+        stage=fields.get("stage", ""),
+        terms=terms,
+        lengths={name: sum(counts.values()) for name, counts in terms.items()},
+        codes=frozenset(fields.get("cpv_all", "").split()),
+        domains=frozenset(fields.get("domain", "").split()),
+        regions=frozenset(fields.get("region", "").split()),
+    )
 
 
 def _uid(kind: str, id: int) -> str:
@@ -388,9 +415,7 @@ class _Bitmaps:
         if found is None:
             if len(self._idf) > BITMAP_TERMS * 50:
                 self._idf.clear()
-            found = self._idf[key] = (
-                self._searcher.idf(field, text) if self.df(field, text) else 0.0
-            )
+            found = self._idf[key] = self._searcher.idf(field, text) if self.df(field, text) else 0.0
         return found
 
     def any_of(self, field: str, texts: Iterable[str]) -> int:
@@ -429,7 +454,7 @@ class WhooshIndex:
     guarded by a lock: Whoosh searchers are not safe across threads, and the Flask server is threaded.
     """
 
-    def __init__(self, storage, writer_timeout: float = WRITER_TIMEOUT):
+    def __init__(self, storage, writer_timeout: float = WRITER_TIMEOUT, folder: str | None = None):
         self._storage = storage
         self._schema = build_schema()
         self._ix = None
@@ -437,11 +462,12 @@ class WhooshIndex:
         self._read_lock = threading.Lock()
         self._write_lock = threading.Lock()
         self._searcher = None
-        # Bumped whenever the searcher sees a new commit (of this process or another): everything
-        # computed from the index — ready match lists, term bitmaps — is kept only for one generation.
+        # Bumped whenever the searcher sees a new commit (of this process or another): term bitmaps
+        # are kept only for one generation.
         self._generation = 0
-        self._match_cache: OrderedDict[MatchQuery, tuple[Hit, ...]] = OrderedDict()
         self._bitmaps: _Bitmaps | None = None
+        # Match lists kept for every process, beside the index (search.ready).
+        self._ready = ReadyLists(folder, SCORING)
 
     def open(self):
         """The Whoosh index, created when missing; IndexUnavailableError when unreadable or outdated."""
@@ -472,7 +498,6 @@ class WhooshIndex:
             ix.doc_count_all()
         except Exception as exc:  # any failure here means the contents are unreadable
             raise IndexUnavailableError(f"cannot read the search index: {exc}") from exc
-
 
     @contextmanager
     def _writer(self, fresh: bool = False, **kwargs) -> Iterator:
@@ -525,9 +550,18 @@ class WhooshIndex:
             with writer.searcher() as searcher:
                 for uid in deleted | documents.keys():
                     writer.delete_by_term("uid", uid, searcher=searcher)
+                averages = {name: searcher.avg_field_length(name) for name in MATCH_FIELDS}
+            changed = []
             for doc in documents.values():
-                writer.add_document(**_fields(doc))
-            writer.commit()
+                fields = _fields(doc)
+                writer.add_document(**fields)
+                changed.append(_changed(fields))
+            # Kept match lists this change may alter go before the commit shows it (search.ready).
+            self._ready.begin_change(changed, sorted(deleted), averages)
+            try:
+                writer.commit()
+            finally:
+                self._ready.end_change()
 
     def rebuild(self, documents: Iterable[Document]) -> int:
         seen: set[str] = set()
@@ -543,15 +577,24 @@ class WhooshIndex:
                 "subargs": {"limitmb": REBUILD_LIMIT_MB, "compound": False},
             }
         with self._writer(fresh=True, **options) as writer:
-            for doc in documents:
-                uid = _uid(doc.kind, doc.id)
-                if uid in seen:
-                    raise ValueError(f"{uid} appears twice in the rebuild")
-                seen.add(uid)
-                writer.add_document(**_fields(doc))
-            # CLEAR drops the old segments in the same commit: readers see the old index until then.
-            writer.commit(mergetype=CLEAR)
+            # Every kept list goes, and none is kept until the new index is there.
+            self._ready.begin_change((), (), {}, clear=True)
+            try:
+                self._write_all(writer, documents, seen)
+            finally:
+                self._ready.end_change()
         return len(seen)
+
+    @staticmethod
+    def _write_all(writer, documents: Iterable[Document], seen: set[str]) -> None:
+        for doc in documents:
+            uid = _uid(doc.kind, doc.id)
+            if uid in seen:
+                raise ValueError(f"{uid} appears twice in the rebuild")
+            seen.add(uid)
+            writer.add_document(**_fields(doc))
+        # CLEAR drops the old segments in the same commit: readers see the old index until then.
+        writer.commit(mergetype=CLEAR)
 
     # -- reading --------------------------------------------------------------------------------
 
@@ -571,7 +614,6 @@ class WhooshIndex:
                     old.close()
                 self._searcher = searcher
                 self._generation += 1
-                self._match_cache.clear()
                 self._bitmaps = None
             yield searcher
 
@@ -581,9 +623,11 @@ class WhooshIndex:
             return self._generation
 
     def clear_match_cache(self) -> None:
-        """Forget the ready match lists (they are also dropped on every index change)."""
-        with self._read_lock:
-            self._match_cache.clear()
+        """Forget every kept match list, in every process."""
+        self._ready.clear()
+
+    def kept_subjects(self, kind: str, limit: int) -> set[tuple[str, int]]:
+        return {_parse_uid(uid) for uid in self._ready.subjects(kind, limit)}
 
     def _bitmaps_for(self, searcher) -> _Bitmaps:
         if self._bitmaps is None:
@@ -602,8 +646,8 @@ class WhooshIndex:
             if self._searcher is not None:
                 self._searcher.close()
                 self._searcher = None
-            self._match_cache.clear()
             self._bitmaps = None
+            self._ready.close()
             if self._ix is not None:
                 self._ix.close()
                 self._ix = None
@@ -751,8 +795,9 @@ class WhooshIndex:
 
     # -- match ----------------------------------------------------------------------------------
 
-    def _concepts(self, searcher, title: str, text: str) -> list[_Concept]:
-        """The profile's MATCH_TERMS most distinctive terms (weighted count × IDF) that are in the index.
+    def _concepts(self, searcher, title: str, text: str) -> tuple[list[_Concept], list[tuple[str, str]]]:
+        """The profile's MATCH_TERMS most distinctive terms (weighted count × IDF) that are in the index,
+        and the (field, term) pairs of its terms that no record holds in that field.
 
         Every record is analysed in its own language, so the profile's language picks its terms; only a
         text that shows no language (a few words) is looked up in both. A compound adds its parts as
@@ -779,35 +824,70 @@ class WhooshIndex:
                         else:
                             concept.part_of.add(surfaced[0][0])
         found = []
+        absent = []
         statistics = self._bitmaps_for(searcher).idf
         for concept in concepts.values():
             idfs = {f: statistics(f, concept.term) for f in MATCH_FIELDS}
             concept.fields = tuple(f for f, idf in idfs.items() if idf)
+            absent.extend((f, concept.term) for f, idf in idfs.items() if not idf)
             if concept.fields:
                 idf = max(idfs.values())
                 concept.weight = (1 + math.log(concept.count)) * idf
                 found.append(concept)
         found.sort(key=lambda c: (-c.weight, c.term))
-        return found[:MATCH_TERMS]
+        return found[:MATCH_TERMS], absent
 
-    def match(self, query: MatchQuery, use_cache: bool = True) -> list[Hit]:
-        """Ranked records of query.kind for a profile. A profile's list is kept ready until the index
-        changes (any commit, in any process), so a page shown again reads it instead of searching."""
+    def match(
+        self, query: MatchQuery, use_cache: bool = True, subject: tuple[str, int] | None = None
+    ) -> list[Hit]:
+        """Ranked records of query.kind for a profile. With a `subject` (the record the list is for),
+        the list is kept for every process until a change may alter it (search.ready), so a page shown
+        again, or first shown after the indexer computed it, reads it instead of searching."""
         if query.kind not in KINDS or query.limit <= 0:
             return []
+        keep = use_cache and subject is not None
+        uid = _uid(*subject) if subject is not None else ""
+        profile = profile_hash(query) if keep else ""
+        # Read before the index is: a change committed meanwhile makes the list unfit to keep.
+        token = self._ready.token() if keep else None
         with self._reading() as searcher:
-            if use_cache:
-                cached = self._match_cache.get(query)
-                if cached is not None:
-                    self._match_cache.move_to_end(query)
-                    return list(cached)
-            hits = self._match(searcher, query)
-            self._match_cache[query] = tuple(hits)
-            while len(self._match_cache) > MATCH_CACHE_SIZE:
-                self._match_cache.popitem(last=False)
-            return hits
+            if keep:
+                kept = self._ready.get(uid, query.kind, query.limit, profile)
+                if kept is not None:
+                    return kept
+            hits, clauses, reference = self._match(searcher, query)
+        if keep:
+            self._ready.keep(token, self._kept_profile(uid, profile, query, hits, clauses, reference))
+        return hits
 
-    def _match(self, searcher, query: MatchQuery) -> list[Hit]:
+    @staticmethod
+    def _kept_profile(
+        uid: str, profile: str, query: MatchQuery, hits: list[Hit], clauses: list, reference: float
+    ) -> KeptProfile:
+        codes = _cpv_codes(query.cpv)
+        return KeptProfile(
+            subject=uid,
+            kind=query.kind,
+            size=query.limit,
+            profile=profile,
+            hits=hits,
+            clauses=clauses,
+            reference=reference,
+            structure=Structure(
+                codes=codes,
+                hinted=_cpv_codes(query.hint_cpv) if not codes else (),
+                domains=tuple(_keyword(d) for d in query.domains if d.strip()),
+                fylker=tuple(_keyword(f) for f in query.fylker if f.strip()),
+                nationwide=query.nationwide,
+            ),
+            stages=tuple(_keyword(s) for s in query.stages) if query.kind == NEED else (),
+            exclude_owners=tuple(str(owner) for owner in query.exclude_owner_ids),
+            exclude_uids=tuple(_uid(query.kind, id) for id in query.exclude_ids),
+        )
+
+    def _match(self, searcher, query: MatchQuery) -> tuple[list[Hit], list[tuple[str, str, float]], float]:
+        """The ranked hits, the profile's weighted (field, term, weight) clauses and its text reference
+        score (what percolation needs to bound a new record's score)."""
         codes = _cpv_codes(query.cpv)
         hinted = _cpv_codes(query.hint_cpv) if not codes else ()
         domains = [_keyword(d) for d in query.domains if d.strip()]
@@ -819,11 +899,12 @@ class WhooshIndex:
         excluded = bitmaps.any_of("owner", (str(owner) for owner in query.exclude_owner_ids))
         excluded |= bitmaps.any_of("uid", (_uid(query.kind, id) for id in query.exclude_ids))
         allowed &= ~excluded
+        concepts, absent = self._concepts(searcher, query.title, query.text)
         if not allowed:
-            return []
+            # Any record sharing a word may be the first to enter the empty list.
+            words = [(f, c.term, ABSENT_WEIGHT) for c in concepts for f in c.fields]
+            return [], words + [(f, term, ABSENT_WEIGHT) for f, term in absent], 0.0
         members = allowed.to_bytes(bitmaps.bytes, "little")
-
-        concepts = self._concepts(searcher, query.title, query.text)
         clauses = [
             (field, concept.term, TEXT_BOOSTS[field] * (1 + math.log(concept.count)), index)
             for index, concept in enumerate(concepts)
@@ -842,6 +923,13 @@ class WhooshIndex:
         # A common word brings in no candidates: reading its postings would cost more than all the
         # rest. It still counts for the candidates, as if said once (from its bitmap).
         weights = [boost * term_idf for (_, _, boost, _), term_idf in zip(clauses, idf, strict=True)]
+
+        def kept_clauses() -> list[tuple[str, str, float]]:
+            # A profile word no record holds yet would weigh most of all once one does: a record
+            # bringing it in always reaches a kept list.
+            weighted = [(c[0], c[1], w) for c, w in zip(clauses, weights, strict=True)]
+            return weighted + [(field_name, term, ABSENT_WEIGHT) for field_name, term in absent]
+
         approx, frequencies = _accumulate(
             searcher,
             [
@@ -865,7 +953,7 @@ class WhooshIndex:
             level = bitmaps.any_of("domain", domains) & allowed
             candidates.update(_docnums(level, MATCH_CANDIDATES - len(candidates)))
         if not candidates:
-            return []
+            return [], kept_clauses(), reference
         for number in common:
             field_name, term, _, _ = clauses[number]
             holders = bitmaps.term(field_name, term).to_bytes(bitmaps.bytes, "little")
@@ -910,7 +998,7 @@ class WhooshIndex:
                 reasons.insert(0, Reason(kind="terms", values=_shared_words(concepts, shared[docnum])))
             kind, id = _parse_uid(stored["uid"])
             hits.append(Hit(kind=kind, id=id, score=score, owner_id=_owner(stored), reasons=tuple(reasons)))
-        return hits
+        return hits, kept_clauses(), reference
 
 
 def _word_groups(query: Query) -> list[Query]:

@@ -8,7 +8,7 @@ import logging
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -18,7 +18,7 @@ from network import reference
 from network.extensions import db
 from network.indexing import need_fylker, need_text
 from network.models import Capability, Domain, Need, Organisation, Stage
-from search import CAPABILITY, NEED, CpvSuggester, Hit, MatchQuery, Reason, SearchIndex
+from search import CAPABILITY, NEED, ORGANISATION, CpvSuggester, Hit, MatchQuery, Reason, SearchIndex
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +27,10 @@ HINT_CODES = 2
 # Level at which a need's CPV hint meets another need's codes: the group (three digits).
 HINT_LEVEL = 3
 HINTS_KEPT = 2_048
+# Hits asked of the index per supplier or peer shown: a supplier's several capabilities and a body's
+# several needs count once, and weak peers are left out.
+SUPPLIER_HITS = 5
+PEER_HITS = 4
 
 # Stages of a need that other bodies may still want to join or learn from.
 PEER_STAGES = (Stage.OPEN.value, Stage.DIALOGUE_CLOSED.value, Stage.TENDERED.value, Stage.AWARDED.value)
@@ -119,7 +123,7 @@ def _need_profile(need: Need, kind: str, limit: int, **extra) -> MatchQuery:
 
 
 def clear_match_cache(index: SearchIndex) -> None:
-    """Forget the ready match lists of this process, so the next lists are computed from scratch."""
+    """Forget every kept match list, so the next lists are computed from scratch."""
     index.clear_match_cache()
 
 
@@ -128,9 +132,11 @@ def suppliers_for_need(
 ) -> list[SupplierMatch]:
     """Suppliers ranked for a need by their best capabilities, each with the reasons it matched.
 
-    The ranked list is kept ready in the index until the index changes (`use_cache=False` computes it
-    afresh); the rows are always read from the database, so a change shows at once."""
-    hits = index.match(_need_profile(need, CAPABILITY, limit * 5), use_cache=use_cache)
+    The ranked list is kept ready in the index until a change may alter it (`use_cache=False` computes
+    it afresh); the rows are always read from the database, so a change shows at once."""
+    hits = index.match(
+        _need_profile(need, CAPABILITY, limit * SUPPLIER_HITS), use_cache=use_cache, subject=(NEED, need.id)
+    )
     by_owner: dict[int, list[Hit]] = {}
     for hit in hits:
         by_owner.setdefault(hit.owner_id, []).append(hit)
@@ -176,9 +182,9 @@ def peers_for_need(
     """Needs of other public bodies about the same challenge, one per body (its best-matching need);
     the body's own needs never appear."""
     profile = _need_profile(
-        need, NEED, limit * 4, stages=PEER_STAGES, exclude_owner_ids=(need.organisation_id,)
+        need, NEED, limit * PEER_HITS, stages=PEER_STAGES, exclude_owner_ids=(need.organisation_id,)
     )
-    hits = index.match(profile, use_cache=use_cache)
+    hits = index.match(profile, use_cache=use_cache, subject=(NEED, need.id))
     peers = [h for h in hits if _strong_enough(h)]
     weak = [h for h in hits if not _strong_enough(h)]
     if weak and profile.hint_cpv:
@@ -212,7 +218,9 @@ def similar_needs(
             exclude_owner_ids=(own_org_id,) if own_org_id else (),
             exclude_ids=(exclude_id,) if exclude_id else (),
             limit=limit * 2,
-        )
+        ),
+        # The text changes as it is written: nothing to keep.
+        use_cache=False,
     )
     return _need_matches([h for h in hits if _strong_enough(h)][:limit])
 
@@ -242,8 +250,60 @@ def needs_for_supplier(
             limit=limit,
         ),
         use_cache=use_cache,
+        subject=(ORGANISATION, org.id),
     )
     return _need_matches(hits)
+
+
+# Suppliers and peers on a need page.
+PAGE_LIST = 10
+# Needs whose rows are read at once while their lists are kept ready.
+WARM_BATCH = 200
+
+
+@dataclass
+class WarmReport:
+    kept: int = 0
+    missing: int = 0
+    finished: bool = True
+
+
+def warm_need_lists(
+    index: SearchIndex,
+    deadline: float | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    need_ids: Sequence[int] | None = None,
+) -> WarmReport:
+    """Compute and keep the page lists (suppliers and peers) of every published need that has none
+    (or of those among `need_ids`), newest first, so a need page reads a ready answer even when it is
+    shown for the first time.
+
+    Stops at `deadline` (time.monotonic()) with `finished` False; the next call goes on. `progress`
+    hears (kept, missing) every batch."""
+    have_suppliers = index.kept_subjects(CAPABILITY, PAGE_LIST * SUPPLIER_HITS)
+    have_peers = index.kept_subjects(NEED, PAGE_LIST * PEER_HITS)
+    query = sa.select(Need.id).where(Need.stage != Stage.DRAFT).order_by(Need.id.desc())
+    if need_ids is not None:
+        query = query.where(Need.id.in_(list(need_ids)))
+    published = db.session.scalars(query)
+    missing = [i for i in published if (NEED, i) not in have_suppliers or (NEED, i) not in have_peers]
+    report = WarmReport(missing=len(missing))
+    known = set(db.session.identity_map.keys())
+    for start in range(0, len(missing), WARM_BATCH):
+        for need in load_in_order(Need, missing[start : start + WARM_BATCH]):
+            if deadline is not None and time.monotonic() > deadline:
+                report.finished = False
+                return report
+            suppliers_for_need(need, index, limit=PAGE_LIST)
+            peers_for_need(need, index, limit=PAGE_LIST)
+            report.kept += 1
+        # The rows a batch loaded are not needed again: a long warm-up keeps its memory flat.
+        for key, row in list(db.session.identity_map.items()):
+            if key not in known:
+                db.session.expunge(row)
+        if progress is not None:
+            progress(report.kept, report.missing)
+    return report
 
 
 # The suggester learns which codes go with which words from the shipped notices (once per process) and

@@ -287,7 +287,7 @@ def test_public_pages_have_no_axe_violations(page: Page, axe: Axe, world: World,
     axe.check("login, with a message")
     axe.check("password reset", _reset_path(Path(live_server.app.config["MAIL_OUTBOX_DIR"])))
     page.locator("#password").fill("short")
-    page.locator('main form button[type=submit]').click()
+    page.locator("main form button[type=submit]").click()
     expect(page.locator(".error-summary")).to_be_visible()
     axe.check("password reset with errors")
     axe.check("password reset, invalid link", "/password/reset/not-a-token", status=404)

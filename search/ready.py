@@ -1,0 +1,590 @@
+"""Match lists kept ready for every process, and the percolator that drops those a change may alter.
+
+A need page shows two ranked lists; computing them costs tens of milliseconds, reading a kept one a
+fraction of one. Lists are kept in a small SQLite file beside the index (in memory for a RAM index),
+so every web worker and the indexer share them and they outlive a restart.
+
+A kept list stays right when records change because every index commit first **percolates** the
+changed records: like a search engine's percolator running stored queries against a new document,
+it finds the lists a changed record could enter (it shares one of the list's terms, a CPV prefix or
+a domain) and drops those where the record's best possible score reaches the list's lowest, as well
+as every list the record is already in. The next view or the indexer computes them again.
+
+Scores in a kept list are those of the moment it was computed: a change elsewhere shifts term
+statistics a little and is not worth recomputing every list for, just as a search engine does not
+re-run its stored queries when a document arrives that they do not match.
+
+Concurrency: a list computed from an index older than the newest change must never be kept. A
+process reads the store's `counter` before it reads the index and keeps its list only if the
+counter is unchanged. A change bumps the counter and marks itself pending before the index commits
+and bumps it again after, so a reader that saw the old index can never keep its list.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import sqlite3
+import threading
+import zlib
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from search.base import Hit, IndexUnavailableError, Reason
+
+log = logging.getLogger(__name__)
+
+FILE_NAME = "ready-lists.sqlite3"
+# A change of more records than this clears every list instead of percolating each record: a bulk
+# import changes most lists anyway, and the indexer fills them again.
+PERCOLATE_LIMIT = 200
+# SQLite's limit on parameters in one statement is far higher; this keeps statements small.
+CHUNK = 500
+# Term statistics drift after a list was computed: a record is bounded a little above its score.
+DRIFT = 1.1
+BUSY_TIMEOUT_MS = 5_000
+# A page view that computed a list waits at most this long to keep it: the list is shown either way.
+KEEP_TIMEOUT_MS = 100
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+INSERT OR IGNORE INTO meta VALUES ('counter', 0), ('pending', 0);
+CREATE TABLE IF NOT EXISTS lists (
+    id INTEGER PRIMARY KEY,
+    subject TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    profile TEXT NOT NULL,
+    hits BLOB NOT NULL,
+    threshold REAL NOT NULL,
+    reference REAL NOT NULL,
+    filters TEXT NOT NULL,
+    structure TEXT NOT NULL,
+    keys BLOB NOT NULL,
+    UNIQUE (subject, kind, size)
+);
+CREATE TABLE IF NOT EXISTS keys (
+    key INTEGER NOT NULL,
+    list INTEGER NOT NULL,
+    weight REAL NOT NULL,
+    PRIMARY KEY (key, list)
+) WITHOUT ROWID;
+"""
+
+
+def key_of(text: str) -> int:
+    """A 64-bit key for a term, code, domain or record. Two texts sharing a key only make the
+    percolator look at one list more than it needs to."""
+    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "little", signed=True)
+
+
+def term_key(field: str, term: str) -> int:
+    return key_of(f"t\x00{field}\x00{term}")
+
+
+def code_key(prefix: str) -> int:
+    return key_of(f"c\x00{prefix}")
+
+
+def domain_key(domain: str) -> int:
+    return key_of(f"d\x00{domain}")
+
+
+def member_key(uid: str) -> int:
+    return key_of(f"m\x00{uid}")
+
+
+def subject_key(uid: str) -> int:
+    return key_of(f"s\x00{uid}")
+
+
+@dataclass(frozen=True)
+class Structure:
+    """What a list's profile carries besides text, to bound a record's bonuses."""
+
+    codes: tuple[str, ...] = ()
+    hinted: tuple[str, ...] = ()
+    domains: tuple[str, ...] = ()
+    fylker: tuple[str, ...] = ()
+    nationwide: bool = False
+
+
+@dataclass(frozen=True)
+class Scoring:
+    """The scoring constants of the index, so the bound follows the ranking it guards."""
+
+    cpv_levels: tuple[tuple[str, int], ...]
+    cpv_bonus: dict[str, float]
+    hint_share: float
+    domain_bonus: float
+    region_bonus: float
+    nationwide_key: str
+    k1: float
+    b: float
+
+
+@dataclass(frozen=True)
+class KeptProfile:
+    """A computed list with what percolation needs: the profile's weighted terms, its text reference
+    score, its filters and structure."""
+
+    subject: str
+    kind: str
+    size: int
+    profile: str
+    hits: Sequence[Hit]
+    clauses: Sequence[tuple[str, str, float]]
+    reference: float
+    structure: Structure
+    stages: tuple[str, ...] = ()
+    exclude_owners: tuple[str, ...] = ()
+    exclude_uids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Changed:
+    """A record as the index is about to hold it, reduced to what can make it enter a list."""
+
+    uid: str
+    kind: str
+    owner: str
+    stage: str
+    # field → term → frequency, and field → length in terms.
+    terms: dict[str, Counter]
+    lengths: dict[str, int]
+    # Every CPV prefix of every code (division, group, class, category) and the codes themselves.
+    codes: frozenset[str]
+    domains: frozenset[str]
+    # The record's fylker, or the nationwide key.
+    regions: frozenset[str]
+
+
+def _hits_blob(hits: Sequence[Hit]) -> bytes:
+    rows = [
+        [h.kind, h.id, h.score, h.owner_id, [[r.kind, list(r.values), r.detail] for r in h.reasons]]
+        for h in hits
+    ]
+    return zlib.compress(json.dumps(rows, separators=(",", ":")).encode(), 1)
+
+
+def _hits_from(blob: bytes) -> list[Hit]:
+    return [
+        Hit(
+            kind=kind,
+            id=id,
+            score=score,
+            owner_id=owner,
+            reasons=tuple(Reason(kind=k, values=tuple(v), detail=d) for k, v, d in reasons),
+        )
+        for kind, id, score, owner, reasons in json.loads(zlib.decompress(blob))
+    ]
+
+
+class ReadyLists:
+    """Kept match lists in one SQLite database (a file shared by processes, or memory)."""
+
+    def __init__(self, folder: str | None, scoring: Scoring):
+        self._path = os.path.join(folder, FILE_NAME) if folder else None
+        self._scoring = scoring
+        self._lock = threading.RLock()
+        self._connection: sqlite3.Connection | None = None
+        self._inode: tuple[int, int] | None = None
+
+    # -- the connection -------------------------------------------------------------------------
+
+    def _identity(self) -> tuple[int, int] | None:
+        try:
+            stat = os.stat(self._path)
+        except OSError:
+            return None
+        return (stat.st_dev, stat.st_ino)
+
+    def _connect(self) -> sqlite3.Connection:
+        """The connection, opened again when the file was replaced (a rebuild that moved a damaged
+        index aside, or a store that had to be recreated)."""
+        if self._connection is not None and (self._path is None or self._identity() == self._inode):
+            return self._connection
+        self.close()
+        if self._path is not None:
+            os.makedirs(os.path.dirname(self._path), exist_ok=True)
+        connection = sqlite3.connect(
+            self._path or ":memory:",
+            timeout=BUSY_TIMEOUT_MS / 1000,
+            isolation_level=None,
+            check_same_thread=False,
+        )
+        try:
+            if self._path is not None:
+                connection.execute("PRAGMA journal_mode=WAL")
+                connection.execute("PRAGMA synchronous=NORMAL")
+            connection.executescript(_SCHEMA)
+        except sqlite3.Error:
+            connection.close()
+            raise
+        self._connection = connection
+        self._inode = self._identity() if self._path is not None else None
+        return connection
+
+    def close(self) -> None:
+        with self._lock:
+            if self._connection is not None:
+                self._connection.close()
+                self._connection = None
+                self._inode = None
+
+    @contextmanager
+    def _write(self, wait_ms: int = BUSY_TIMEOUT_MS) -> Iterator[sqlite3.Connection]:
+        """One write transaction, taken at once so two writers never deadlock on an upgrade."""
+        with self._lock:
+            connection = self._connect()
+            connection.execute(f"PRAGMA busy_timeout = {int(wait_ms)}")
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                yield connection
+            except BaseException:
+                connection.execute("ROLLBACK")
+                raise
+            connection.execute("COMMIT")
+
+    # -- reading and keeping --------------------------------------------------------------------
+
+    def token(self) -> int | None:
+        """The change counter, read before the index is: a list computed afterwards may be kept
+        only if the counter has not moved. None while a change is under way (or the store is
+        unusable): nothing computed now may be kept."""
+        try:
+            with self._lock:
+                rows = dict(self._connect().execute("SELECT name, value FROM meta"))
+        except sqlite3.Error as exc:
+            log.warning("ready match lists unavailable: %s", exc)
+            return None
+        return None if rows.get("pending") else rows.get("counter")
+
+    def get(self, subject: str, kind: str, size: int, profile: str) -> list[Hit] | None:
+        """The kept list, or None when there is none for this profile."""
+        try:
+            with self._lock:
+                row = (
+                    self._connect()
+                    .execute(
+                        "SELECT profile, hits FROM lists WHERE subject = ? AND kind = ? AND size = ?",
+                        (subject, kind, size),
+                    )
+                    .fetchone()
+                )
+        except sqlite3.Error as exc:
+            log.warning("ready match lists unavailable: %s", exc)
+            return None
+        if row is None or row[0] != profile:
+            return None
+        return _hits_from(row[1])
+
+    def keep(self, token: int | None, kept: KeptProfile) -> bool:
+        """Keep a list computed after `token` was read; False when a change came in between."""
+        if token is None:
+            return False
+        keys = self._keys(kept)
+        full = len(kept.hits) >= kept.size
+        threshold = kept.hits[-1].score if full and kept.hits else -1.0
+        structure = kept.structure
+        try:
+            with self._write(KEEP_TIMEOUT_MS) as connection:
+                counter = dict(connection.execute("SELECT name, value FROM meta"))
+                if counter.get("pending") or counter.get("counter") != token:
+                    return False
+                self._drop(
+                    connection,
+                    connection.execute(
+                        "SELECT id, keys FROM lists WHERE subject = ? AND kind = ? AND size = ?",
+                        (kept.subject, kept.kind, kept.size),
+                    ).fetchall(),
+                )
+                cursor = connection.execute(
+                    "INSERT INTO lists (subject, kind, size, profile, hits, threshold, reference, filters,"
+                    " structure, keys) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        kept.subject,
+                        kept.kind,
+                        kept.size,
+                        kept.profile,
+                        _hits_blob(kept.hits),
+                        threshold,
+                        kept.reference,
+                        json.dumps([kept.stages, kept.exclude_owners, kept.exclude_uids]),
+                        json.dumps(
+                            [
+                                structure.codes,
+                                structure.hinted,
+                                structure.domains,
+                                structure.fylker,
+                                structure.nationwide,
+                            ]
+                        ),
+                        json.dumps(sorted(keys)).encode(),
+                    ),
+                )
+                list_id = cursor.lastrowid
+                connection.executemany(
+                    "INSERT OR REPLACE INTO keys VALUES (?, ?, ?)",
+                    ((key, list_id, weight) for key, weight in keys.items()),
+                )
+        except sqlite3.Error as exc:
+            # Busy with a change (or unusable): the next view computes it again.
+            log.info("a match list was not kept: %s", exc)
+            return False
+        return True
+
+    def _keys(self, kept: KeptProfile) -> dict[int, float]:
+        """The keys under which a record can reach the list: its subject, its members, its weighted
+        terms, and the CPV prefixes and domains whose bonus alone could reach its lowest score."""
+        scoring = self._scoring
+        full = len(kept.hits) >= kept.size
+        threshold = kept.hits[-1].score if full and kept.hits else -1.0
+        keys: dict[int, float] = {subject_key(kept.subject): 0.0}
+        for hit in kept.hits:
+            keys[member_key(f"{hit.kind}:{hit.id}")] = 0.0
+        for field_name, term, weight in kept.clauses:
+            key = term_key(field_name, term)
+            keys[key] = keys.get(key, 0.0) + weight
+        structure = kept.structure
+        domain = scoring.domain_bonus if structure.domains else 0.0
+        region = scoring.region_bonus
+        codes = structure.codes or structure.hinted
+        share = 1.0 if structure.codes else scoring.hint_share
+        # Coarsest level first: a record sharing only the division still reaches a list whose lowest
+        # score a division bonus (plus domain and region) reaches.
+        for level, digits in reversed(scoring.cpv_levels):
+            if share * scoring.cpv_bonus[level] + domain + region >= threshold:
+                keys.update((code_key(code[:digits]), 0.0) for code in codes)
+                break
+        hint = scoring.hint_share * max(scoring.cpv_bonus.values()) if structure.hinted else 0.0
+        if structure.domains and scoring.domain_bonus + region + hint >= threshold:
+            keys.update((domain_key(d), 0.0) for d in structure.domains)
+        return keys
+
+    @staticmethod
+    def _drop(connection: sqlite3.Connection, rows: Iterable[tuple[int, bytes]]) -> int:
+        dropped = 0
+        for list_id, keys in rows:
+            connection.executemany(
+                "DELETE FROM keys WHERE key = ? AND list = ?", ((key, list_id) for key in json.loads(keys))
+            )
+            connection.execute("DELETE FROM lists WHERE id = ?", (list_id,))
+            dropped += 1
+        return dropped
+
+    # -- changes --------------------------------------------------------------------------------
+
+    def begin_change(
+        self,
+        changed: Sequence[Changed],
+        removed: Sequence[str],
+        averages: dict[str, float],
+        clear: bool = False,
+    ) -> int:
+        """Before an index commit: drop every list the change may alter, and hold back lists computed
+        meanwhile. Returns how many lists were dropped. Must be followed by end_change()."""
+        if clear:
+            try:
+                return self._change(changed, removed, averages, clear)
+            except IndexUnavailableError:
+                # A rebuild must always be able to start afresh, even from a damaged file.
+                self._remove_file()
+        return self._change(changed, removed, averages, clear)
+
+    def _remove_file(self) -> None:
+        with self._lock:
+            self.close()
+            if self._path is None:
+                return
+            for suffix in ("", "-wal", "-shm"):
+                try:
+                    os.remove(self._path + suffix)
+                except FileNotFoundError:
+                    pass
+                except OSError as exc:
+                    raise IndexUnavailableError(f"cannot replace the ready match lists: {exc}") from exc
+
+    def _change(
+        self, changed: Sequence[Changed], removed: Sequence[str], averages: dict[str, float], clear: bool
+    ) -> int:
+        try:
+            with self._write() as connection:
+                meta = dict(connection.execute("SELECT name, value FROM meta"))
+                if clear or meta.get("pending") or len(changed) + len(removed) > PERCOLATE_LIMIT:
+                    # A pending mark left behind means a change died between its two steps: what it
+                    # meant to drop is unknown, so everything goes.
+                    dropped = connection.execute("DELETE FROM lists").rowcount
+                    connection.execute("DELETE FROM keys")
+                else:
+                    doomed = self._percolate(connection, changed, removed, averages)
+                    dropped = self._drop(
+                        connection,
+                        (
+                            row
+                            for chunk in _chunks(sorted(doomed))
+                            for row in connection.execute(
+                                f"SELECT id, keys FROM lists WHERE id IN ({_marks(chunk)})", chunk
+                            ).fetchall()
+                        ),
+                    )
+                connection.execute(
+                    "UPDATE meta SET value = CASE name WHEN 'counter' THEN value + 1 ELSE 1 END"
+                )
+                return dropped
+        except sqlite3.Error as exc:
+            raise IndexUnavailableError(f"cannot update the ready match lists: {exc}") from exc
+
+    def end_change(self) -> None:
+        """After the index commit (or its failure): lists may be kept again."""
+        try:
+            with self._write() as connection:
+                connection.execute(
+                    "UPDATE meta SET value = CASE name WHEN 'counter' THEN value + 1 ELSE 0 END"
+                )
+        except sqlite3.Error as exc:
+            # Lists are not kept until the next change succeeds; nothing wrong is ever served.
+            log.warning("ready match lists stay paused: %s", exc)
+
+    def clear(self) -> None:
+        """Forget every kept list (for measuring lists computed from scratch)."""
+        try:
+            with self._write() as connection:
+                connection.execute("DELETE FROM lists")
+                connection.execute("DELETE FROM keys")
+                connection.execute("UPDATE meta SET value = value + 1 WHERE name = 'counter'")
+        except sqlite3.Error as exc:
+            raise IndexUnavailableError(f"cannot clear the ready match lists: {exc}") from exc
+
+    def subjects(self, kind: str, size: int) -> set[str]:
+        """The subjects with a kept list of this kind and size."""
+        try:
+            with self._lock:
+                return {
+                    subject
+                    for (subject,) in self._connect().execute(
+                        "SELECT subject FROM lists WHERE kind = ? AND size = ?", (kind, size)
+                    )
+                }
+        except sqlite3.Error as exc:
+            log.warning("ready match lists unavailable: %s", exc)
+            return set()
+
+    def count(self) -> int:
+        with self._lock:
+            return self._connect().execute("SELECT count(*) FROM lists").fetchone()[0]
+
+    def _percolate(
+        self,
+        connection: sqlite3.Connection,
+        changed: Sequence[Changed],
+        removed: Sequence[str],
+        averages: dict[str, float],
+    ) -> set[int]:
+        """The lists a change may alter: those holding a changed or removed record or made for one,
+        and those a changed record's best possible score would enter."""
+        uids = [c.uid for c in changed] + list(removed)
+        direct = [k for uid in uids for k in (member_key(uid), subject_key(uid))]
+        doomed = {
+            list_id
+            for chunk in _chunks(direct)
+            for (list_id,) in connection.execute(
+                f"SELECT list FROM keys WHERE key IN ({_marks(chunk)})", chunk
+            )
+        }
+        for record in changed:
+            doomed |= self._entered(connection, record, averages, doomed)
+        return doomed
+
+    def _entered(
+        self, connection: sqlite3.Connection, record: Changed, averages: dict[str, float], doomed: set[int]
+    ) -> set[int]:
+        scoring = self._scoring
+        # key → the record's BM25F factor for that term (without the list's weight).
+        factors: dict[int, float] = {}
+        for field_name, counts in record.terms.items():
+            norm = (
+                1
+                - scoring.b
+                + scoring.b * record.lengths.get(field_name, 0) / (averages.get(field_name) or 1.0)
+            )
+            for term, tf in counts.items():
+                factors[term_key(field_name, term)] = tf * (scoring.k1 + 1) / (tf + scoring.k1 * norm)
+        structural = [code_key(c) for c in record.codes] + [domain_key(d) for d in record.domains]
+        text: dict[int, float] = {}
+        others: set[int] = set()
+        for chunk in _chunks(list(factors) + structural):
+            for key, list_id, weight in connection.execute(
+                f"SELECT key, list, weight FROM keys WHERE key IN ({_marks(chunk)})", chunk
+            ):
+                if list_id in doomed:
+                    continue
+                factor = factors.get(key)
+                if factor is not None and weight:
+                    text[list_id] = text.get(list_id, 0.0) + weight * factor
+                else:
+                    others.add(list_id)
+        candidates = sorted((text.keys() | others) - doomed)
+        entered = set()
+        for chunk in _chunks(candidates):
+            for list_id, kind, threshold, reference, filters, structure in connection.execute(
+                "SELECT id, kind, threshold, reference, filters, structure FROM lists"
+                f" WHERE id IN ({_marks(chunk)})",
+                chunk,
+            ):
+                if kind != record.kind:
+                    continue
+                stages, exclude_owners, exclude_uids = json.loads(filters)
+                if (stages and record.stage not in stages) or record.owner in exclude_owners:
+                    continue
+                if record.uid in exclude_uids:
+                    continue
+                bound = self._bound(
+                    record, text.get(list_id, 0.0), reference, Structure(*json.loads(structure))
+                )
+                if bound is not None and bound >= threshold - 1e-9:
+                    entered.add(list_id)
+        return entered
+
+    def _bound(self, record: Changed, text: float, reference: float, structure: Structure) -> float | None:
+        """The best score the record could have in the list, None when it could not be in it at all."""
+        scoring = self._scoring
+        codes = structure.codes or structure.hinted
+        share = 1.0 if structure.codes else scoring.hint_share
+        cpv = next(
+            (
+                share * scoring.cpv_bonus[level]
+                for level, digits in scoring.cpv_levels
+                if any(code[:digits] in record.codes for code in codes)
+            ),
+            0.0,
+        )
+        domain = scoring.domain_bonus if record.domains & set(structure.domains) else 0.0
+        if not ((cpv and structure.codes) or domain or text):
+            return None
+        region = (
+            scoring.region_bonus
+            if structure.nationwide or record.regions & {*structure.fylker, scoring.nationwide_key}
+            else 0.0
+        )
+        text_score = min(1.0, DRIFT * text / reference) if reference > 0 else (1.0 if text else 0.0)
+        return text_score + cpv + domain + region
+
+
+def _chunks(items: Sequence) -> Iterator[list]:
+    items = list(items)
+    for start in range(0, len(items), CHUNK):
+        yield items[start : start + CHUNK]
+
+
+def _marks(chunk: Sequence) -> str:
+    return ",".join("?" * len(chunk))
+
+
+def profile_hash(*parts: object) -> str:
+    """A stable fingerprint of a profile (its repr), to tell a kept list of an older profile."""
+    return hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
