@@ -29,7 +29,16 @@ from network.models import (
     Stage,
     utcnow,
 )
-from search import CAPABILITY, NEED, ORGANISATION, Document, IndexUnavailableError, SearchIndex, open_index
+from search import (
+    CAPABILITY,
+    NEED,
+    ORGANISATION,
+    READY_LISTS_FILES,
+    Document,
+    IndexUnavailableError,
+    SearchIndex,
+    open_index,
+)
 
 log = logging.getLogger(__name__)
 
@@ -84,8 +93,11 @@ class LazyIndex:
         return self._index
 
     def _lost(self) -> bool:
-        """The folder is missing or empty although the indexer has applied events before."""
-        if self._path is None or (os.path.isdir(self._path) and os.listdir(self._path)):
+        """The folder is missing or empty (but for kept match lists) although the indexer has applied
+        events before."""
+        if self._path is None:
+            return False
+        if os.path.isdir(self._path) and set(os.listdir(self._path)) - set(READY_LISTS_FILES):
             return False
         query = sa.select(IndexState.last_event_id).where(IndexState.name == STATE_NAME)
         try:

@@ -17,6 +17,7 @@ from search.base import (
 )
 from search.cpv import CpvSuggester
 from search.language import detect_language
+from search.ready import FILES as READY_LISTS_FILES
 from search.whoosh_index import WhooshIndex, open_index
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "KINDS",
     "NEED",
     "ORGANISATION",
+    "READY_LISTS_FILES",
     "CpvSuggester",
     "Document",
     "Hit",

@@ -39,6 +39,8 @@ from search.base import Hit, IndexUnavailableError, Reason
 log = logging.getLogger(__name__)
 
 FILE_NAME = "ready-lists.sqlite3"
+# The file and SQLite's companions (write-ahead log, shared memory).
+FILES = (FILE_NAME, f"{FILE_NAME}-wal", f"{FILE_NAME}-shm")
 # A change of more records than this clears every list instead of percolating each record: a bulk
 # import changes most lists anyway, and the indexer fills them again.
 PERCOLATE_LIMIT = 200
@@ -401,9 +403,9 @@ class ReadyLists:
             self.close()
             if self._path is None:
                 return
-            for suffix in ("", "-wal", "-shm"):
+            for name in FILES:
                 try:
-                    os.remove(self._path + suffix)
+                    os.remove(os.path.join(os.path.dirname(self._path), name))
                 except FileNotFoundError:
                     pass
                 except OSError as exc:

@@ -9,6 +9,7 @@ import pytest
 from bench import corpus, quality
 from bench.fts import FtsIndex, or_query
 from bench.metrics import ndcg_at, percentile, recall_at, summary
+from bench.worker import Changes
 from network.models import Capability, Need, Organisation
 from network.services.imports import import_records
 
@@ -97,3 +98,13 @@ def test_quality_profiles_import_cleanly(app, index):
     report = import_records(records, index)
     assert report.total("capability") == sum(len(n.winners) for n in winners)
     assert Need.query.filter_by(stage="draft").count() == 2 * 10
+
+
+def test_the_mix_saves_changes_through_the_services(app, index, records):
+    import_records(records, index)
+    needs_before = Need.query.count()
+    changes = Changes(index, seed=3)
+    changes.save()  # a capability rewritten with another's text
+    changes.save()  # a need like an existing one, published by another body
+    assert Need.query.count() == needs_before + 1
+    assert Need.query.order_by(Need.id.desc()).first().is_published

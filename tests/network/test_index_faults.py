@@ -15,7 +15,7 @@ from network import indexing
 from network.extensions import db
 from network.indexing import close_index
 from network.models import Need
-from search import IndexUnavailableError, SearchQuery
+from search import READY_LISTS_FILES, IndexUnavailableError, SearchQuery
 
 # Files of the index left open are closed by the garbage collector, with a ResourceWarning: Whoosh
 # 2.7.4 leaves the table of contents open when it cannot unpickle it (whoosh.index.TOC.read), and
@@ -225,6 +225,18 @@ def test_a_missing_folder_is_not_replaced_by_an_empty_index(app, site):
     result = app.test_cli_runner().invoke(args=["setup"])
     assert result.exit_code == 0, result.output
     assert indexing.verify(index).clean
+
+
+def test_kept_match_lists_alone_are_no_index(app, client, site):
+    """A folder that holds only the kept match lists has lost its index all the same."""
+    assert client.get(f"/needs/{site['need'].id}").status_code == 200
+    close_index(app)
+    for path in site["dir"].iterdir():
+        if path.name not in READY_LISTS_FILES:
+            path.unlink()
+    assert (site["dir"] / READY_LISTS_FILES[0]).exists()
+    with pytest.raises(IndexUnavailableError):
+        indexing.get_index(app).search(SearchQuery(text="ladeinfrastruktur"))
 
 
 def test_a_new_installation_creates_its_index(app, tmp_path):
