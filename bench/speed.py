@@ -5,10 +5,11 @@
 
 Steps, each in a fresh work folder (never instance/): generate the corpus (bench/corpus.py), import
 it with `flask --app app import` as a subprocess, build the FTS5 yardstick from the same file, rebuild
-the site's index, time top-10 suppliers from scratch and search queries with facets, serve a
-Zipf-distributed mix of need-page views in a worker process of its own (its memory is the worker's
-memory), and save needs through the services until they show in matches and search. One table at
-the end: median, p95, target and pass/fail for the site, the same work on FTS5, and the ratio."""
+the site's index, time top-10 suppliers from scratch and search queries with facets, let the indexer
+keep the lists of the needs about to be viewed, serve a Zipf-distributed mix of need-page views with
+a save every 25 views in a worker process of its own (its memory is the worker's memory), and save
+needs through the services until they show in matches and search. One table at the end: median, p95,
+target and pass/fail for the site, the same work on FTS5, and the ratio."""
 
 from __future__ import annotations
 

@@ -29,6 +29,7 @@ import os
 import sqlite3
 import threading
 import zlib
+from array import array
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -52,6 +53,9 @@ BUSY_TIMEOUT_MS = 5_000
 # A page view that computed a list waits at most this long to keep it: the list is shown either way.
 KEEP_TIMEOUT_MS = 100
 
+# Bumped when the tables change: a file of another version is emptied and made anew (it only ever
+# holds what can be computed again).
+VERSION = 1
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 INSERT OR IGNORE INTO meta VALUES ('counter', 0), ('pending', 0);
@@ -223,7 +227,20 @@ class ReadyLists:
             if self._path is not None:
                 connection.execute("PRAGMA journal_mode=WAL")
                 connection.execute("PRAGMA synchronous=NORMAL")
-            connection.executescript(_SCHEMA)
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                found = connection.execute("PRAGMA user_version").fetchone()[0]
+                if found != VERSION:
+                    for table in ("meta", "lists", "keys"):
+                        connection.execute(f"DROP TABLE IF EXISTS {table}")
+                for statement in _SCHEMA.split(";"):
+                    if statement.strip():
+                        connection.execute(statement)
+                connection.execute(f"PRAGMA user_version = {VERSION}")
+                connection.execute("COMMIT")
+            except BaseException:
+                connection.execute("ROLLBACK")
+                raise
         except sqlite3.Error:
             connection.close()
             raise
@@ -326,7 +343,7 @@ class ReadyLists:
                                 structure.nationwide,
                             ]
                         ),
-                        json.dumps(sorted(keys)).encode(),
+                        _packed(keys),
                     ),
                 )
                 list_id = cursor.lastrowid
@@ -373,7 +390,7 @@ class ReadyLists:
         dropped = 0
         for list_id, keys in rows:
             connection.executemany(
-                "DELETE FROM keys WHERE key = ? AND list = ?", ((key, list_id) for key in json.loads(keys))
+                "DELETE FROM keys WHERE key = ? AND list = ?", ((key, list_id) for key in _unpacked(keys))
             )
             connection.execute("DELETE FROM lists WHERE id = ?", (list_id,))
             dropped += 1
@@ -575,6 +592,17 @@ class ReadyLists:
         )
         text_score = min(1.0, DRIFT * text / reference) if reference > 0 else (1.0 if text else 0.0)
         return text_score + cpv + domain + region
+
+
+def _packed(keys: Iterable[int]) -> bytes:
+    """A list's keys as 8-byte integers (a third of their JSON)."""
+    return array("q", sorted(keys)).tobytes()
+
+
+def _unpacked(blob: bytes) -> list[int]:
+    keys = array("q")
+    keys.frombytes(blob)
+    return keys.tolist()
 
 
 def _chunks(items: Sequence) -> Iterator[list]:

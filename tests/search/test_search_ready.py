@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import random
+import sqlite3
+from contextlib import closing
 
 import pytest
 
@@ -271,3 +273,18 @@ def test_kept_lists_always_agree_with_lists_computed_afresh(ram_index, capabilit
             kept = ids(ram_index.match(query, subject=subject))
             fresh = ids(ram_index.match(query, use_cache=False))
             assert (id in kept) == (id in fresh), (step, subject, id, kept, fresh)
+
+
+def test_a_store_of_another_version_is_made_anew(tmp_path, capability):
+    folder = str(tmp_path / "index")
+    index = open_index(folder)
+    try:
+        index.apply([capability(1, "Trygghetsalarmer", "Alarmer for eldre.")], [])
+        index.match(profile(), subject=SUBJECT)
+        index.close()
+        with closing(sqlite3.connect(os.path.join(folder, FILE_NAME))) as connection:
+            connection.execute("PRAGMA user_version = 999")
+        assert ids(index.match(profile(), subject=SUBJECT)) == [1]
+        assert index._ready.count() == 1
+    finally:
+        index.close()
