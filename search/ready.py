@@ -264,10 +264,12 @@ class ReadyLists:
             connection.execute("BEGIN IMMEDIATE")
             try:
                 yield connection
+                connection.execute("COMMIT")
             except BaseException:
-                connection.execute("ROLLBACK")
+                # Also when COMMIT itself failed: the transaction must not stay open.
+                if connection.in_transaction:
+                    connection.execute("ROLLBACK")
                 raise
-            connection.execute("COMMIT")
 
     # -- reading and keeping --------------------------------------------------------------------
 
