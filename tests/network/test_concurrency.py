@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from network import indexing
 from network.extensions import db
 from network.models import Capability, Need, Role, Stage
+from network.services import matching
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKERS = 3
@@ -209,6 +210,16 @@ def _supplier_client(port, email, n, failures):
             failures.append(("edit capability", status, text[:300]))
 
 
+def _viewer(port, path, stop, failures, views):
+    """Someone reading the need page (its kept match lists) while the others save."""
+    browser = Browser(port)
+    while not stop.is_set():
+        status, _, text = browser.request("GET", path)
+        if status != 200:
+            failures.append(("view need", status, text[:300]))
+        views.append(status)
+
+
 def _seed(make, body, count: int = 1000) -> None:
     """Enough records that a rebuild takes a while."""
     for n in range(count):
@@ -237,7 +248,11 @@ def test_concurrent_saves_under_gunicorn(app, make, server, rebuilding):
     supplier = make.supplier(name="Samtidig AS")
     body_emails = [make.user(organisation=body, role=Role.MEMBER).email for _ in range(CLIENTS_PER_KIND)]
     supplier_emails = [make.user(organisation=supplier).email for _ in range(CLIENTS_PER_KIND)]
-    body_id, supplier_id = body.id, supplier.id
+    # Its page lists every capability the suppliers save (fewer than fill its list).
+    watched = make.need(
+        body, title="Trygghetsalarm og fallsensor", description="For hjemmeboende eldre.", cpv=["33100000"]
+    )
+    body_id, supplier_id, watched_id = body.id, supplier.id, watched.id
     db.session.commit()
     db.session.remove()
 
@@ -259,6 +274,13 @@ def test_concurrent_saves_under_gunicorn(app, make, server, rebuilding):
     ]
     stop = threading.Event()
     rebuilds: list[subprocess.CompletedProcess] = []
+    views: list[int] = []
+    viewers = [
+        threading.Thread(
+            target=run, args=(_viewer, server["port"], f"/needs/{watched_id}", stop, failures, views)
+        )
+        for _ in range(2)
+    ]
 
     def rebuild_meanwhile():
         # An operator's `flask reindex` holds the index lock for the whole rebuild.
@@ -268,6 +290,7 @@ def test_concurrent_saves_under_gunicorn(app, make, server, rebuilding):
     if rebuilding:
         _seed(make, body)
         threads.append(threading.Thread(target=rebuild_meanwhile))
+    threads += viewers
     started = time.monotonic()
     for thread in threads:
         thread.start()
@@ -286,7 +309,9 @@ def test_concurrent_saves_under_gunicorn(app, make, server, rebuilding):
 
     # No update lost: every record was created, published and carries its last title.
     needs = db.session.scalars(
-        sa.select(Need).where(Need.organisation_id == body_id, Need.title.not_like("Eldre behov%"))
+        sa.select(Need).where(
+            Need.organisation_id == body_id, Need.title.not_like("Eldre behov%"), Need.id != watched_id
+        )
     ).all()
     expected = {f"Behov {n}-{i} endret" for n in range(CLIENTS_PER_KIND) for i in range(RECORDS_PER_CLIENT)}
     assert {need.title for need in needs} == expected
@@ -303,8 +328,17 @@ def test_concurrent_saves_under_gunicorn(app, make, server, rebuilding):
     db.session.remove()
     index = indexing.get_index(app)
     assert indexing.verify(index).clean
+
+    # The list the viewers' workers kept while saves and rebuilds went on is the list computed afresh.
+    watched = db.session.get(Need, watched_id)
+    kept_before = ("need", watched_id) in index.kept_subjects("capability", 10 * matching.SUPPLIER_HITS)
+    kept = matching.suppliers_for_need(watched, index)
+    fresh = matching.suppliers_for_need(watched, index, use_cache=False)
+    assert [{c.id for c in m.capabilities} for m in kept] == [{c.id for c in m.capabilities} for m in fresh]
+    assert {c.id for m in fresh for c in m.capabilities} == {c.id for c in caps}
     postponed = log.count("index update postponed")
     print(
         f"{len(threads)} clients, {WORKERS} workers: saves took {elapsed:.1f} s; "
-        f"{postponed} index updates postponed; {len(rebuilds)} rebuilds meanwhile"
+        f"{postponed} index updates postponed; {len(rebuilds)} rebuilds meanwhile; "
+        f"{len(views)} page views; the page's list was kept at the end: {kept_before}"
     )
