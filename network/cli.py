@@ -233,10 +233,25 @@ def index_follow_command(interval: float, once: bool, warm: bool) -> None:
         click.echo("Stopped.")
 
 
+def _part(context, parameter, value: str | None) -> tuple[int, int]:
+    if value is None:
+        return (0, 1)
+    number, slash, parts = value.partition("/")
+    if slash and number.isdigit() and parts.isdigit() and int(number) < int(parts):
+        return (int(number), int(parts))
+    raise click.BadParameter("give K/N with 0 ≤ K < N, e.g. 0/2")
+
+
 @index_group.command("warm")
 @click.option("--seconds", type=float, default=None, help="Stop after this long; the next run goes on.")
+@click.option(
+    "--part",
+    callback=_part,
+    metavar="K/N",
+    help="Only needs whose id is K modulo N: run N of these at once to use N cores.",
+)
 @with_appcontext
-def index_warm_command(seconds: float | None) -> None:
+def index_warm_command(seconds: float | None, part: tuple[int, int]) -> None:
     """Compute and keep the supplier and peer lists of every published need that has none."""
     from network.services.matching import warm_need_lists
 
@@ -248,7 +263,7 @@ def index_warm_command(seconds: float | None) -> None:
 
     try:
         report = warm_need_lists(
-            _index(), deadline=None if seconds is None else started + seconds, progress=progress
+            _index(), deadline=None if seconds is None else started + seconds, progress=progress, part=part
         )
     except IndexUnavailableError as exc:
         click.echo(f"error: {exc}", err=True)

@@ -703,6 +703,9 @@ class WhooshIndex:
         return queries[0] if len(queries) == 1 else Or(queries)
 
     def search(self, query: SearchQuery) -> SearchResult:
+        return self._read_again_if_changed(self._search, query)
+
+    def _search(self, query: SearchQuery) -> SearchResult:
         page = max(1, query.page)
         per_page = max(1, query.per_page)
         empty = SearchResult(
@@ -843,6 +846,39 @@ class WhooshIndex:
         """Ranked records of query.kind for a profile. With a `subject` (the record the list is for),
         the list is kept for every process until a change may alter it (search.ready), so a page shown
         again, or first shown after the indexer computed it, reads it instead of searching."""
+        return self._read_again_if_changed(self._kept_or_matched, query, use_cache, subject)
+
+    def _read_again_if_changed(self, read, *args):
+        """Run a read; when it fails because the index changed under it, run it once more.
+
+        Whoosh opens a segment's files when they are first read. A rebuild that commits meanwhile
+        deletes the old segments' files, so a searcher opened just before can find a file gone
+        (Whoosh then fails with an error of its own, such as a TypeError). The next read opens the
+        new index."""
+        try:
+            return read(*args)
+        except IndexUnavailableError:
+            raise
+        except Exception:
+            if not self._changed_under_reader():
+                raise
+            log.info("the search index changed while it was read; reading it again")
+            return read(*args)
+
+    def _changed_under_reader(self) -> bool:
+        with self._read_lock:
+            searcher = self._searcher
+            if searcher is None:
+                return False
+            try:
+                return not searcher.up_to_date()
+            except Exception:
+                # The contents cannot even be read: the next read says so.
+                return True
+
+    def _kept_or_matched(
+        self, query: MatchQuery, use_cache: bool, subject: tuple[str, int] | None
+    ) -> list[Hit]:
         if query.kind not in KINDS or query.limit <= 0:
             return []
         keep = use_cache and subject is not None

@@ -273,10 +273,12 @@ def warm_need_lists(
     deadline: float | None = None,
     progress: Callable[[int, int], None] | None = None,
     need_ids: Sequence[int] | None = None,
+    part: tuple[int, int] = (0, 1),
 ) -> WarmReport:
     """Compute and keep the page lists (suppliers and peers) of every published need that has none
     (or of those among `need_ids`), newest first, so a need page reads a ready answer even when it is
-    shown for the first time.
+    shown for the first time. `part` (k, n) takes only the needs whose id is k modulo n, so n
+    processes can share the work.
 
     Stops at `deadline` (time.monotonic()) with `finished` False; the next call goes on. `progress`
     hears (kept, missing) every batch."""
@@ -285,6 +287,9 @@ def warm_need_lists(
     query = sa.select(Need.id).where(Need.stage != Stage.DRAFT).order_by(Need.id.desc())
     if need_ids is not None:
         query = query.where(Need.id.in_(list(need_ids)))
+    number, parts = part
+    if parts > 1:
+        query = query.where(Need.id % parts == number)
     published = db.session.scalars(query)
     missing = [i for i in published if (NEED, i) not in have_suppliers or (NEED, i) not in have_peers]
     report = WarmReport(missing=len(missing))

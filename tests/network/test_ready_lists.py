@@ -98,3 +98,17 @@ def test_following_the_index_warms_between_polls(app, make, index):
     assert ("need", first_id) in index.kept_subjects("need", matching.PAGE_LIST * matching.PEER_HITS)
     quiet = app.test_cli_runner().invoke(args=["index", "follow", "--once", "--no-warm"])
     assert "Kept" not in quiet.output
+
+
+def test_parts_of_the_warm_up_share_the_needs(app, make, index):
+    (first, second), _ = _needs(make)
+    runner = app.test_cli_runner()
+    even = runner.invoke(args=["index", "warm", "--part", f"{first.id % 2}/2"])
+    assert even.exit_code == 0, even.output
+    assert "Kept the lists of 1 of 1 need(s)" in even.output
+    rest = runner.invoke(args=["index", "warm", "--part", f"{second.id % 2}/2"])
+    assert "Kept the lists of 1 of 1 need(s)" in rest.output
+    for wrong in ("2/2", "x/2", "1", "-1/2"):
+        refused = runner.invoke(args=["index", "warm", "--part", wrong])
+        assert refused.exit_code == 2, wrong
+        assert "K/N" in refused.output

@@ -1,5 +1,5 @@
 """Kept match lists (search.ready): read ready, shared by processes, and dropped by percolation exactly
-when a change could alter them."""
+when a change could alter them; and reads that another process's rebuild overtakes."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from contextlib import closing
 
 import pytest
 
-from search import CAPABILITY, NEED, MatchQuery, open_index
+from search import CAPABILITY, NEED, MatchQuery, SearchQuery, open_index
 from search.ready import FILE_NAME
 
 SUBJECT = (NEED, 1)
@@ -288,3 +288,51 @@ def test_a_store_of_another_version_is_made_anew(tmp_path, capability):
         assert index._ready.count() == 1
     finally:
         index.close()
+
+
+def test_a_read_that_a_rebuild_overtakes_is_read_again(tmp_path, capability, monkeypatch):
+    """A rebuild in another process deletes the old segments' files while this process is reading
+    them: the read is made again from the new index instead of failing."""
+    folder = str(tmp_path / "index")
+    documents = [capability(1, "Trygghetsalarmer", "Alarmer for eldre.")]
+    writer, reader = open_index(folder), open_index(folder)
+    try:
+        writer.apply(documents, [])
+        reader.generation()  # its searcher is open; no stored field has been read yet
+        original = reader._concepts
+        rebuilt = []
+
+        def rebuilt_meanwhile(*args, **kwargs):
+            if not rebuilt:
+                rebuilt.append(writer.rebuild(documents))
+            return original(*args, **kwargs)
+
+        monkeypatch.setattr(reader, "_concepts", rebuilt_meanwhile)
+        assert ids(reader.match(profile(), subject=SUBJECT)) == [1]
+        assert rebuilt == [1]
+    finally:
+        writer.close()
+        reader.close()
+
+
+def test_a_search_that_a_rebuild_overtakes_is_made_again(tmp_path, capability, monkeypatch):
+    folder = str(tmp_path / "index")
+    documents = [capability(1, "Trygghetsalarmer", "Alarmer for eldre.")]
+    writer, reader = open_index(folder), open_index(folder)
+    try:
+        writer.apply(documents, [])
+        reader.generation()
+        original = reader._text_query
+        rebuilt = []
+
+        def rebuilt_meanwhile(*args, **kwargs):
+            if not rebuilt:
+                rebuilt.append(writer.rebuild(documents))
+            return original(*args, **kwargs)
+
+        monkeypatch.setattr(reader, "_text_query", rebuilt_meanwhile)
+        assert [hit.id for hit in reader.search(SearchQuery(text="trygghetsalarmer")).hits] == [1]
+        assert rebuilt == [1]
+    finally:
+        writer.close()
+        reader.close()
