@@ -15,7 +15,6 @@ import os
 import sqlite3
 import sys
 import time
-from array import array
 from contextlib import closing
 from pathlib import Path
 
@@ -23,6 +22,7 @@ from bench import harness
 from bench.metrics import summary
 from bench.worker import Changes
 from search import READY_LISTS_FILES
+from search.ready import unpacked_keys
 
 SAVES = 30
 
@@ -39,7 +39,7 @@ def fill(store: Path, copies: int) -> tuple[int, int]:
         for list_id, subject, *columns, keys in rows:
             pairs = [
                 (key, weight)
-                for key in _keys(keys)
+                for key in unpacked_keys(keys)
                 for (weight,) in connection.execute(
                     "SELECT weight FROM keys WHERE key = ? AND list = ?", (key, list_id)
                 )
@@ -57,13 +57,6 @@ def fill(store: Path, copies: int) -> tuple[int, int]:
         lists = connection.execute("SELECT count(*) FROM lists").fetchone()[0]
         keys = connection.execute("SELECT count(*) FROM keys").fetchone()[0]
     return lists, keys
-
-
-def _keys(blob: bytes) -> list[int]:
-    """A list's keys, kept as 8-byte integers (search/ready.py)."""
-    keys = array("q")
-    keys.frombytes(blob)
-    return keys.tolist()
 
 
 def main() -> None:

@@ -309,8 +309,7 @@ class ReadyLists:
         if token is None:
             return False
         keys = self._keys(kept)
-        full = len(kept.hits) >= kept.size
-        threshold = kept.hits[-1].score if full and kept.hits else -1.0
+        threshold = _threshold(kept)
         structure = kept.structure
         try:
             with self._write(KEEP_TIMEOUT_MS) as connection:
@@ -363,8 +362,7 @@ class ReadyLists:
         """The keys under which a record can reach the list: its subject, its members, its weighted
         terms, and the CPV prefixes and domains whose bonus alone could reach its lowest score."""
         scoring = self._scoring
-        full = len(kept.hits) >= kept.size
-        threshold = kept.hits[-1].score if full and kept.hits else -1.0
+        threshold = _threshold(kept)
         keys: dict[int, float] = {subject_key(kept.subject): 0.0}
         for hit in kept.hits:
             keys[member_key(f"{hit.kind}:{hit.id}")] = 0.0
@@ -392,7 +390,7 @@ class ReadyLists:
         dropped = 0
         for list_id, keys in rows:
             connection.executemany(
-                "DELETE FROM keys WHERE key = ? AND list = ?", ((key, list_id) for key in _unpacked(keys))
+                "DELETE FROM keys WHERE key = ? AND list = ?", ((key, list_id) for key in unpacked_keys(keys))
             )
             connection.execute("DELETE FROM lists WHERE id = ?", (list_id,))
             dropped += 1
@@ -596,12 +594,18 @@ class ReadyLists:
         return text_score + cpv + domain + region
 
 
+def _threshold(kept: KeptProfile) -> float:
+    """The score a record must reach to enter a full list; -1 when the list has room for anyone."""
+    return kept.hits[-1].score if kept.hits and len(kept.hits) >= kept.size else -1.0
+
+
 def _packed(keys: Iterable[int]) -> bytes:
     """A list's keys as 8-byte integers (a third of their JSON)."""
     return array("q", sorted(keys)).tobytes()
 
 
-def _unpacked(blob: bytes) -> list[int]:
+def unpacked_keys(blob: bytes) -> list[int]:
+    """The keys of a kept list as the store holds them (`lists.keys`)."""
     keys = array("q")
     keys.frombytes(blob)
     return keys.tolist()

@@ -3,7 +3,6 @@ or a busy database, no update is lost, and the index ends up clean."""
 
 from __future__ import annotations
 
-import gc
 import http.client
 import os
 import re
@@ -23,6 +22,7 @@ from network import indexing
 from network.extensions import db
 from network.models import Capability, Need, Role, Stage
 from network.services import matching
+from tests.index_files import INDEX_FILE_WARNINGS, collect_index_files  # noqa: F401 (autouse fixture)
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKERS = 3
@@ -30,20 +30,7 @@ CLIENTS_PER_KIND = 3
 RECORDS_PER_CLIENT = 5
 
 
-# Index files dropped unclosed by replaced readers (search/whoosh_index.py) are closed by the garbage
-# collector with a ResourceWarning; only those are ignored, and collected before the next test.
-pytestmark = pytest.mark.filterwarnings(
-    r"ignore:Exception ignored in. <_io.FileIO name='[^']*/index/[^']*'"
-    r":pytest.PytestUnraisableExceptionWarning",
-    r"ignore:unclosed file <_io.BufferedReader name='[^']*/index/[^']*'>:ResourceWarning",
-)
-
-
-@pytest.fixture(autouse=True)
-def _collect_index_files(app):
-    yield
-    indexing.close_index(app)
-    gc.collect()
+pytestmark = INDEX_FILE_WARNINGS
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@ once, nothing is duplicated, and `flask index verify` is clean."""
 
 from __future__ import annotations
 
-import gc
 import os
 import signal
 import subprocess
@@ -18,24 +17,12 @@ from network import indexing
 from network.extensions import db
 from network.models import Capability, Need, Stage
 from search import SearchQuery
+from tests.index_files import INDEX_FILE_WARNINGS, collect_index_files  # noqa: F401 (autouse fixture)
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-# Index files dropped unclosed by replaced readers (search/whoosh_index.py) are closed by the garbage
-# collector with a ResourceWarning; only those are ignored, and collected before the next test.
-pytestmark = pytest.mark.filterwarnings(
-    r"ignore:Exception ignored in. <_io.FileIO name='[^']*/index/[^']*'"
-    r":pytest.PytestUnraisableExceptionWarning",
-    r"ignore:unclosed file <_io.BufferedReader name='[^']*/index/[^']*'>:ResourceWarning",
-)
-
-
-@pytest.fixture(autouse=True)
-def _collect_index_files(app):
-    yield
-    indexing.close_index(app)
-    gc.collect()
+pytestmark = INDEX_FILE_WARNINGS
 
 
 # An indexer that says where it is: "begin" before each index commit, "committed" after it, and then

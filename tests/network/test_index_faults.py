@@ -3,7 +3,6 @@ still succeed, and `flask reindex` brings search back."""
 
 from __future__ import annotations
 
-import gc
 import shutil
 from pathlib import Path
 
@@ -16,24 +15,9 @@ from network.extensions import db
 from network.indexing import close_index
 from network.models import Need
 from search import READY_LISTS_FILES, IndexUnavailableError, SearchQuery
+from tests.index_files import INDEX_FILE_WARNINGS, collect_index_files  # noqa: F401 (autouse fixture)
 
-# Files of the index left open are closed by the garbage collector, with a ResourceWarning: Whoosh
-# 2.7.4 leaves the table of contents open when it cannot unpickle it (whoosh.index.TOC.read), and
-# segment files of replaced readers are dropped unclosed when the index changes (search/whoosh_index.py
-# should close the old searcher and its bitmaps' reader). Only warnings about the index's own files are
-# ignored, and the fixture below collects them before the next test starts.
-pytestmark = pytest.mark.filterwarnings(
-    r"ignore:Exception ignored in. <_io.FileIO name='[^']*/index/[^']*'"
-    r":pytest.PytestUnraisableExceptionWarning",
-    r"ignore:unclosed file <_io.BufferedReader name='[^']*/index/[^']*'>:ResourceWarning",
-)
-
-
-@pytest.fixture(autouse=True)
-def _collect_index_files(app):
-    yield
-    close_index(app)
-    gc.collect()
+pytestmark = INDEX_FILE_WARNINGS
 
 
 SEARCH_DOWN = "Search is unavailable"

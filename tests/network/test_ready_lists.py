@@ -6,23 +6,15 @@ import time
 
 import pytest
 
+from bench import harness
 from network.models import Stage
 from network.services import capabilities, matching
 
 
 @pytest.fixture
-def computed(index, monkeypatch):
+def computed(index):
     """How many match lists the index computed instead of reading a kept one."""
-    real = index._get()
-    counter = {"lists": 0}
-    original = real._match
-
-    def counted(*args, **kwargs):
-        counter["lists"] += 1
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(real, "_match", counted)
-    return counter
+    return harness.count_computed(index)
 
 
 def _needs(make):
@@ -40,7 +32,7 @@ def test_warming_keeps_the_page_lists_of_published_needs(app, make, index, clien
     make.capability(make.supplier(name="Alarm AS"), title="Trygghetsalarmer", cpv=["33100000"])
     report = matching.warm_need_lists(index)
     assert (report.kept, report.missing, report.finished) == (2, 2, True)
-    assert computed["lists"] == 4
+    assert computed() == 4
     kept = index.kept_subjects("capability", matching.PAGE_LIST * matching.SUPPLIER_HITS)
     assert kept == {("need", first.id), ("need", second.id)}
     assert ("need", draft.id) not in index.kept_subjects("need", matching.PAGE_LIST * matching.PEER_HITS)
@@ -49,7 +41,7 @@ def test_warming_keeps_the_page_lists_of_published_needs(app, make, index, clien
     page = client.get(f"/needs/{first.id}")
     assert page.status_code == 200
     assert "Alarm AS" in page.get_data(as_text=True)
-    assert computed["lists"] == 4
+    assert computed() == 4
     # Nothing is left to do.
     assert matching.warm_need_lists(index).missing == 0
 
