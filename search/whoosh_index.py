@@ -102,6 +102,8 @@ DETECT_CHARS = 2_000
 UNDATED = -(2**62)
 
 WRITER_TIMEOUT = 10.0
+# A read that fails because commits keep changing the index under it is made this many times in all.
+READ_ATTEMPTS = 3
 REBUILD_LIMIT_MB = 256
 # Processes that write a rebuild (at most the machine's cores), and documents handed to one at a time.
 REBUILD_PROCS = 2
@@ -465,6 +467,8 @@ class WhooshIndex:
         # Bumped whenever the searcher sees a new commit (of this process or another): term bitmaps
         # are kept only for one generation.
         self._generation = 0
+        # The generation each thread's last read used: a read that failed on an older one is made again.
+        self._local = threading.local()
         self._bitmaps: _Bitmaps | None = None
         # Match lists kept for every process, beside the index (search.ready).
         self._ready = ReadyLists(folder, SCORING)
@@ -615,6 +619,7 @@ class WhooshIndex:
                 self._searcher = searcher
                 self._generation += 1
                 self._bitmaps = None
+            self._local.generation = self._generation
             yield searcher
 
     def generation(self) -> int:
@@ -849,24 +854,33 @@ class WhooshIndex:
         return self._read_again_if_changed(self._kept_or_matched, query, use_cache, subject)
 
     def _read_again_if_changed(self, read, *args):
-        """Run a read; when it fails because the index changed under it, run it once more.
+        """Run a read; when it fails because the index changed under it, run it again (READ_ATTEMPTS
+        in all).
 
-        Whoosh opens a segment's files when they are first read. A rebuild that commits meanwhile
-        deletes the old segments' files, so a searcher opened just before can find a file gone
-        (Whoosh then fails with an error of its own, such as a TypeError). The next read opens the
-        new index."""
-        try:
-            return read(*args)
-        except IndexUnavailableError:
-            raise
-        except Exception:
-            if not self._changed_under_reader():
+        Whoosh opens a segment's files when they are first read. A commit that merges or rebuilds
+        segments meanwhile deletes the old segments' files, so a searcher opened just before can find
+        a file gone (Whoosh then fails with an error of its own, such as a TypeError for a missing
+        length column). The next read opens the new index. The read is compared with the generation
+        it used, not with the shared searcher, which another thread may have renewed meanwhile."""
+        for _ in range(READ_ATTEMPTS - 1):
+            self._local.generation = None
+            try:
+                return read(*args)
+            except IndexUnavailableError:
                 raise
-            log.info("the search index changed while it was read; reading it again")
-            return read(*args)
+            except Exception:
+                if not self._changed_since(self._local.generation):
+                    raise
+                log.info("the search index changed while it was read; reading it again")
+        return read(*args)
 
-    def _changed_under_reader(self) -> bool:
+    def _changed_since(self, generation: int | None) -> bool:
+        """Whether the index has changed since a read of this generation (None: nothing was read)."""
+        if generation is None:
+            return False
         with self._read_lock:
+            if self._generation != generation:
+                return True
             searcher = self._searcher
             if searcher is None:
                 return False

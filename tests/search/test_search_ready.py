@@ -12,6 +12,7 @@ import pytest
 
 from search import CAPABILITY, NEED, MatchQuery, SearchQuery, open_index
 from search.ready import FILE_NAME
+from search.whoosh_index import READ_ATTEMPTS
 
 SUBJECT = (NEED, 1)
 
@@ -336,3 +337,59 @@ def test_a_search_that_a_rebuild_overtakes_is_made_again(tmp_path, capability, m
     finally:
         writer.close()
         reader.close()
+
+
+def test_a_read_overtaken_in_memory_is_read_again_though_another_thread_renewed_the_searcher(
+    ram_index, capability, monkeypatch
+):
+    """In one process: a rebuild deletes the segment files a read has not opened yet (Whoosh then
+    fails on a missing length column), and another thread's read renews the shared searcher before
+    this read asks whether the index changed. The read is still made again."""
+    documents = [capability(1, "Trygghetsalarmer", "Alarmer for eldre.")]
+    ram_index.apply(documents, [])
+    ram_index.generation()
+    original_query, original_check = ram_index._text_query, ram_index._changed_since
+    rebuilt = []
+
+    def rebuilt_meanwhile(*args, **kwargs):
+        if not rebuilt:
+            rebuilt.append(ram_index.rebuild(documents))
+        return original_query(*args, **kwargs)
+
+    def another_thread_reads_first(generation):
+        ram_index.generation()  # what a concurrent request does between the failure and the check
+        return original_check(generation)
+
+    monkeypatch.setattr(ram_index, "_text_query", rebuilt_meanwhile)
+    monkeypatch.setattr(ram_index, "_changed_since", another_thread_reads_first)
+    assert [hit.id for hit in ram_index.search(SearchQuery(text="trygghetsalarmer")).hits] == [1]
+    assert rebuilt == [1]
+
+
+def test_reads_overtaken_again_and_again_give_up_after_read_attempts(ram_index, capability, monkeypatch):
+    documents = [capability(1, "Trygghetsalarmer", "Alarmer for eldre.")]
+    ram_index.apply(documents, [])
+    original = ram_index._text_query
+    overtakes = []  # how many of the coming reads a rebuild overtakes
+    rebuilds = []
+
+    def rebuilt_meanwhile(*args, **kwargs):
+        if overtakes:
+            overtakes.pop()
+            rebuilds.append(ram_index.rebuild(documents))
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(ram_index, "_text_query", rebuilt_meanwhile)
+    # Overtaken every time but the last: the last read answers.
+    overtakes[:] = [1] * (READ_ATTEMPTS - 1)
+    ram_index.generation()
+    assert [hit.id for hit in ram_index.search(SearchQuery(text="trygghetsalarmer")).hits] == [1]
+    assert len(rebuilds) == READ_ATTEMPTS - 1
+    # Overtaken every time: Whoosh's own error comes through rather than a wrong answer.
+    overtakes[:] = [1] * READ_ATTEMPTS
+    rebuilds.clear()
+    ram_index.apply(documents, [])  # a searcher that has read no segment's lengths yet
+    ram_index.generation()
+    with pytest.raises(TypeError):
+        ram_index.search(SearchQuery(text="trygghetsalarmer"))
+    assert len(rebuilds) == READ_ATTEMPTS
