@@ -640,6 +640,9 @@ class WhooshIndex:
         return self._bitmaps
 
     def fingerprints(self) -> dict[tuple[str, int], str]:
+        return self._read_again_if_changed(self._fingerprints)
+
+    def _fingerprints(self) -> dict[tuple[str, int], str]:
         with self._reading() as searcher:
             return {
                 _parse_uid(stored["uid"]): stored.get("fingerprint", "")

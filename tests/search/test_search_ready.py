@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import random
 import sqlite3
-from contextlib import closing
+from contextlib import closing, contextmanager
 
 import pytest
 
@@ -393,3 +393,22 @@ def test_reads_overtaken_again_and_again_give_up_after_read_attempts(ram_index, 
     with pytest.raises(TypeError):
         ram_index.search(SearchQuery(text="trygghetsalarmer"))
     assert len(rebuilds) == READ_ATTEMPTS
+
+
+def test_fingerprints_overtaken_by_a_rebuild_are_read_again(ram_index, capability, monkeypatch):
+    documents = [capability(1, "Trygghetsalarmer", "Alarmer for eldre.")]
+    ram_index.apply(documents, [])
+    ram_index.generation()  # its searcher is open; no stored field has been read yet
+    original = ram_index._reading
+    rebuilt = []
+
+    @contextmanager
+    def rebuilt_meanwhile():
+        with original() as searcher:
+            if not rebuilt:
+                rebuilt.append(ram_index.rebuild(documents))
+            yield searcher
+
+    monkeypatch.setattr(ram_index, "_reading", rebuilt_meanwhile)
+    assert ram_index.fingerprints() == {(CAPABILITY, 1): "capability-1-v1"}
+    assert rebuilt == [1]
