@@ -24,6 +24,7 @@ from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.columns import NumericColumn
 from whoosh.fields import COLUMN, ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage, RamStorage
+from whoosh.filedb.structfile import BufferFile
 from whoosh.highlight import (
     FIRST,
     BasicFragmentScorer,
@@ -218,17 +219,34 @@ def open_index(path: str | None, *, writer_timeout: float = WRITER_TIMEOUT) -> W
 
 
 class _RamStorage(RamStorage):
-    """RamStorage whose writers keep their scratch files in a folder of this storage's own.
+    """RamStorage that behaves like a folder where they differ in a way that matters here.
 
-    Whoosh puts a RAM index's scratch files in "/tmp/MAIN.tmp", named after the index, so every RAM
-    index on the machine shares it — other test processes too — and one writer's cleanup deletes
-    another's files mid-commit.
+    Its writers keep their scratch files in a folder of this storage's own: Whoosh puts a RAM index's
+    scratch files in "/tmp/MAIN.tmp", named after the index, so every RAM index on the machine shares
+    it — other test processes too — and one writer's cleanup deletes another's files mid-commit.
+
+    A missing file raises FileNotFoundError as in a folder, not NameError: a searcher opened while
+    another thread commits can find a merged segment's files gone, and Whoosh's reader opens the index
+    again only on an OSError.
     """
 
     def __init__(self):
         super().__init__()
         self._scratch = tempfile.mkdtemp(prefix="whoosh-ram-")
         weakref.finalize(self, shutil.rmtree, self._scratch, True)
+
+    def _contents(self, name: str):
+        # One lookup: another thread's commit may delete the file between a check and a read.
+        try:
+            return self.files[name]
+        except KeyError:
+            raise FileNotFoundError(name) from None
+
+    def file_length(self, name):
+        return len(self._contents(name))
+
+    def open_file(self, name, **kwargs):
+        return BufferFile(memoryview(self._contents(name)), name=name, **kwargs)
 
     def temp_storage(self, name=None):
         # Keep Whoosh's name: the segment writer and its per-document writer share "MAIN.tmp" and

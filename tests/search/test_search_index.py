@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import traceback
 from datetime import UTC, datetime
 
 import pytest
@@ -320,8 +321,8 @@ def test_threads_can_search_while_another_writes(ram_index, need):
         try:
             for _ in range(20):
                 assert ram_index.search(SearchQuery(text="sensor")).total >= 29
-        except Exception as exc:  # collected: an assertion in a thread would not fail the test
-            errors.append(exc)
+        except Exception:  # collected: an assertion in a thread would not fail the test
+            errors.append(traceback.format_exc())
 
     threads = [threading.Thread(target=read) for _ in range(4)]
     for thread in threads:
@@ -334,6 +335,29 @@ def test_threads_can_search_while_another_writes(ram_index, need):
     assert ram_index.search(SearchQuery(text="sensor")).total == 39
 
 
+def test_a_searcher_opened_while_a_commit_deletes_its_segments_opens_the_new_index(
+    ram_index, capability, monkeypatch
+):
+    """Whoosh reads the table of contents, then opens the segments it lists: a commit in between can
+    delete them. Whoosh then opens the index again, on a missing file in memory as in a folder."""
+    documents = [capability(1, "Trygghetsalarmer", "Alarmer for eldre.")]
+    ram_index.apply(documents, [])
+    toc_class = type(ram_index.open())
+    original = toc_class._read_toc
+    rebuilt = []
+
+    def read_then_rebuilt(self):
+        toc = original(self)
+        if not rebuilt:
+            rebuilt.append("started")  # the rebuild reads the table too
+            rebuilt.append(ram_index.rebuild(documents))
+        return toc
+
+    monkeypatch.setattr(toc_class, "_read_toc", read_then_rebuilt)
+    assert [hit.id for hit in ram_index.search(SearchQuery(text="trygghetsalarmer")).hits] == [1]
+    assert rebuilt == ["started", 1]
+
+
 def test_ram_indexes_written_at_once_keep_their_scratch_files_apart(need):
     # Whoosh's RAM storage puts every RAM index's scratch files in one folder named after the index;
     # two writers at once (threads here, other test processes in practice) deleted each other's files.
@@ -344,8 +368,8 @@ def test_ram_indexes_written_at_once_keep_their_scratch_files_apart(need):
         try:
             for i in range(15):
                 index.apply([need(i, f"Sensor {i}", "tekst " * 200)], [])
-        except Exception as exc:  # collected: an exception in a thread would not fail the test
-            errors.append(exc)
+        except Exception:  # collected: an exception in a thread would not fail the test
+            errors.append(traceback.format_exc())
 
     threads = [threading.Thread(target=write, args=(index,)) for index in indexes]
     for thread in threads:
