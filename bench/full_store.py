@@ -31,8 +31,8 @@ def fill(store: Path, copies: int) -> tuple[int, int]:
     """Copy every kept list copies-1 times; returns (lists, key rows) afterwards."""
     with closing(sqlite3.connect(store, isolation_level=None)) as connection:
         rows = connection.execute(
-            "SELECT id, subject, kind, size, profile, hits, threshold, reference, filters, structure, keys"
-            " FROM lists WHERE subject NOT LIKE '%#%'"
+            "SELECT id, subject, kind, size, profile, hits, threshold, reference, filters, structure,"
+            " records, keys FROM lists WHERE subject NOT LIKE '%#%'"
         ).fetchall()
         print(f"{len(rows)} lists kept; copying each {copies - 1} times", flush=True)
         connection.execute("BEGIN")
@@ -47,7 +47,7 @@ def fill(store: Path, copies: int) -> tuple[int, int]:
             for copy in range(1, copies):
                 cursor = connection.execute(
                     "INSERT INTO lists (subject, kind, size, profile, hits, threshold, reference, filters,"
-                    " structure, keys) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    " structure, records, keys) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (f"{subject}#{copy}", *columns, keys),
                 )
                 connection.executemany(

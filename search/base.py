@@ -127,7 +127,8 @@ class SearchIndex(Protocol):
         """Forget every kept match list (for measuring matching from scratch)."""
 
     def kept_subjects(self, kind: str, limit: int) -> set[tuple[str, int]]:
-        """The subjects (kind, id) that have a kept list of `limit` records of `kind`."""
+        """The subjects (kind, id) that have a kept list of `limit` records of `kind`, not yet aged
+        (one that has aged is computed again when next read)."""
 
     def fingerprints(self) -> dict[tuple[str, int], str]:
         """Every (kind, id) in the index with its stored fingerprint, for verification."""

@@ -12,7 +12,11 @@ as every list the record is already in. The next view or the indexer computes th
 
 Scores in a kept list are those of the moment it was computed: a change elsewhere shifts term
 statistics a little and is not worth recomputing every list for, just as a search engine does not
-re-run its stored queries when a document arrives that they do not match.
+re-run its stored queries when a document arrives that they do not match. The shift is bounded: a
+list is **aged** once more records have changed since it was computed than AGE_SHARE of the index
+(at least AGE_MIN_RECORDS). An aged list is not read (the view computes it afresh and keeps that),
+and the indexer refreshes aged lists as it does missing ones. So the DRIFT that percolation allows
+for holds: statistics can have moved only so far since any list that is read was computed.
 
 Concurrency: a list computed from an index older than the newest change must never be kept. A
 process reads the store's `counter` before it reads the index and keeps its list only if the
@@ -49,16 +53,23 @@ PERCOLATE_LIMIT = 200
 CHUNK = 500
 # Term statistics drift after a list was computed: a record is bounded a little above its score.
 DRIFT = 1.1
+# A list is aged, and computed again, once more records changed since it was computed than this share
+# of the index holds (and at least AGE_MIN_RECORDS): term statistics then have moved too far for the
+# list's scores and for DRIFT.
+AGE_SHARE = 0.05
+AGE_MIN_RECORDS = 50
 BUSY_TIMEOUT_MS = 5_000
 # A page view that computed a list waits at most this long to keep it: the list is shown either way.
 KEEP_TIMEOUT_MS = 100
 
 # Bumped when the tables change: a file of another version is emptied and made anew (it only ever
 # holds what can be computed again).
-VERSION = 1
+VERSION = 2
+# meta: `counter` counts change steps (two per change), `pending` marks a change under way, `records`
+# counts the records changes have touched; each list keeps the `records` of the moment it was computed.
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
-INSERT OR IGNORE INTO meta VALUES ('counter', 0), ('pending', 0);
+INSERT OR IGNORE INTO meta VALUES ('counter', 0), ('pending', 0), ('records', 0);
 CREATE TABLE IF NOT EXISTS lists (
     id INTEGER PRIMARY KEY,
     subject TEXT NOT NULL,
@@ -71,6 +82,7 @@ CREATE TABLE IF NOT EXISTS lists (
     filters TEXT NOT NULL,
     structure TEXT NOT NULL,
     keys BLOB NOT NULL,
+    records INTEGER NOT NULL,
     UNIQUE (subject, kind, size)
 );
 CREATE TABLE IF NOT EXISTS keys (
@@ -106,6 +118,11 @@ def member_key(uid: str) -> int:
 
 def subject_key(uid: str) -> int:
     return key_of(f"s\x00{uid}")
+
+
+def age_limit(records: int) -> int:
+    """How many changed records age a list, in an index of `records` records."""
+    return max(AGE_MIN_RECORDS, int(records * AGE_SHARE))
 
 
 @dataclass(frozen=True)
@@ -285,14 +302,16 @@ class ReadyLists:
             return None
         return None if rows.get("pending") else rows.get("counter")
 
-    def get(self, subject: str, kind: str, size: int, profile: str) -> list[Hit] | None:
-        """The kept list, or None when there is none for this profile."""
+    def get(self, subject: str, kind: str, size: int, profile: str, max_age: int) -> list[Hit] | None:
+        """The kept list, or None when there is none for this profile or more than `max_age` records
+        changed since it was computed (see age_limit)."""
         try:
             with self._lock:
                 row = (
                     self._connect()
                     .execute(
-                        "SELECT profile, hits FROM lists WHERE subject = ? AND kind = ? AND size = ?",
+                        "SELECT profile, hits, (SELECT value FROM meta WHERE name = 'records') - records"
+                        " FROM lists WHERE subject = ? AND kind = ? AND size = ?",
                         (subject, kind, size),
                     )
                     .fetchone()
@@ -300,7 +319,7 @@ class ReadyLists:
         except sqlite3.Error as exc:
             log.warning("ready match lists unavailable: %s", exc)
             return None
-        if row is None or row[0] != profile:
+        if row is None or row[0] != profile or row[2] > max_age:
             return None
         return _hits_from(row[1])
 
@@ -325,7 +344,7 @@ class ReadyLists:
                 )
                 cursor = connection.execute(
                     "INSERT INTO lists (subject, kind, size, profile, hits, threshold, reference, filters,"
-                    " structure, keys) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    " structure, keys, records) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         kept.subject,
                         kept.kind,
@@ -345,6 +364,7 @@ class ReadyLists:
                             ]
                         ),
                         _packed(keys),
+                        counter.get("records", 0),
                     ),
                 )
                 list_id = cursor.lastrowid
@@ -452,7 +472,9 @@ class ReadyLists:
                         ),
                     )
                 connection.execute(
-                    "UPDATE meta SET value = CASE name WHEN 'counter' THEN value + 1 ELSE 1 END"
+                    "UPDATE meta SET value = CASE name WHEN 'counter' THEN value + 1 WHEN 'pending' THEN 1"
+                    " WHEN 'records' THEN value + ? ELSE value END",
+                    (len(changed) + len(removed),),
                 )
                 return dropped
         except sqlite3.Error as exc:
@@ -463,7 +485,8 @@ class ReadyLists:
         try:
             with self._write() as connection:
                 connection.execute(
-                    "UPDATE meta SET value = CASE name WHEN 'counter' THEN value + 1 ELSE 0 END"
+                    "UPDATE meta SET value = CASE name WHEN 'counter' THEN value + 1 WHEN 'pending' THEN 0"
+                    " ELSE value END"
                 )
         except sqlite3.Error as exc:
             # Lists are not kept until the next change succeeds; nothing wrong is ever served.
@@ -479,14 +502,16 @@ class ReadyLists:
         except sqlite3.Error as exc:
             raise IndexUnavailableError(f"cannot clear the ready match lists: {exc}") from exc
 
-    def subjects(self, kind: str, size: int) -> set[str]:
-        """The subjects with a kept list of this kind and size."""
+    def subjects(self, kind: str, size: int, max_age: int) -> set[str]:
+        """The subjects with a kept list of this kind and size that has not aged (see get)."""
         try:
             with self._lock:
                 return {
                     subject
                     for (subject,) in self._connect().execute(
-                        "SELECT subject FROM lists WHERE kind = ? AND size = ?", (kind, size)
+                        "SELECT subject FROM lists WHERE kind = ? AND size = ?"
+                        " AND (SELECT value FROM meta WHERE name = 'records') - records <= ?",
+                        (kind, size, max_age),
                     )
                 }
         except sqlite3.Error as exc:

@@ -65,7 +65,7 @@ from search.base import (
 )
 from search.cpv import normalise_cpv
 from search.language import detect_language
-from search.ready import Changed, KeptProfile, ReadyLists, Scoring, Structure, profile_hash
+from search.ready import Changed, KeptProfile, ReadyLists, Scoring, Structure, age_limit, profile_hash
 
 log = logging.getLogger(__name__)
 
@@ -650,7 +650,9 @@ class WhooshIndex:
         self._ready.clear()
 
     def kept_subjects(self, kind: str, limit: int) -> set[tuple[str, int]]:
-        return {_parse_uid(uid) for uid in self._ready.subjects(kind, limit)}
+        with self._reading() as searcher:
+            max_age = age_limit(searcher.doc_count())
+        return {_parse_uid(uid) for uid in self._ready.subjects(kind, limit, max_age)}
 
     def _bitmaps_for(self, searcher) -> _Bitmaps:
         if self._bitmaps is None:
@@ -923,7 +925,7 @@ class WhooshIndex:
         token = self._ready.token() if keep else None
         with self._reading() as searcher:
             if keep:
-                kept = self._ready.get(uid, query.kind, query.limit, profile)
+                kept = self._ready.get(uid, query.kind, query.limit, profile, age_limit(searcher.doc_count()))
                 if kept is not None:
                     return kept
             hits, clauses, reference = self._match(searcher, query)

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import json
+import sqlite3
+from contextlib import closing
 
 import pytest
 
 from bench import corpus, quality
 from bench.fts import FtsIndex, or_query
+from bench.full_store import fill
 from bench.metrics import ndcg_at, percentile, recall_at, summary
 from bench.worker import Changes
 from network.models import Capability, Need, Organisation
 from network.services.imports import import_records
+from search import CAPABILITY, NEED, Document, MatchQuery, open_index
+from search.ready import FILE_NAME, profile_hash
 
 TINY = corpus.SIZES["tiny"]
 
@@ -108,3 +113,24 @@ def test_the_mix_saves_changes_through_the_services(app, index, records):
     changes.save()  # a need like an existing one, published by another body
     assert Need.query.count() == needs_before + 1
     assert Need.query.order_by(Need.id.desc()).first().is_published
+
+
+def test_a_full_store_copies_kept_lists_that_read_back(tmp_path):
+    folder = tmp_path / "index"
+    index = open_index(str(folder))
+    try:
+        index.apply(
+            [Document(kind=CAPABILITY, id=1, title="Trygghetsalarmer", body="Alarmer.", owner_id=9)], []
+        )
+        query = MatchQuery(kind=CAPABILITY, title="Trygghetsalarmer", text="Alarmer for eldre.", limit=3)
+        hits = index.match(query, subject=(NEED, 1))
+        assert [hit.id for hit in hits] == [1]
+        with closing(sqlite3.connect(folder / FILE_NAME)) as connection:
+            ((subject, keys),) = connection.execute(
+                "SELECT subject, count(*) FROM lists JOIN keys ON list = id"
+            )
+        assert fill(folder / FILE_NAME, 3) == (3, 3 * keys)
+        copy = index._ready.get(f"{subject}#2", CAPABILITY, 3, profile_hash(query), max_age=0)
+        assert copy == hits
+    finally:
+        index.close()

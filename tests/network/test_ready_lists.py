@@ -9,6 +9,7 @@ import pytest
 from bench import harness
 from network.models import Stage
 from network.services import capabilities, matching
+from search import ready
 
 
 @pytest.fixture
@@ -44,6 +45,20 @@ def test_warming_keeps_the_page_lists_of_published_needs(app, make, index, clien
     assert computed() == 4
     # Nothing is left to do.
     assert matching.warm_need_lists(index).missing == 0
+
+
+def test_warming_refreshes_lists_that_have_aged(app, make, index, computed, monkeypatch):
+    _needs(make)
+    assert matching.warm_need_lists(index).kept == 2
+    assert matching.warm_need_lists(index).missing == 0
+    # Every changed record ages every list: one unrelated capability makes both needs' lists old.
+    monkeypatch.setattr(ready, "AGE_MIN_RECORDS", 0)
+    monkeypatch.setattr(ready, "AGE_SHARE", 0.0)
+    make.capability(make.supplier(name="Møbel AS"), title="Kontormøbler", cpv=["39100000"])
+    before = computed()
+    report = matching.warm_need_lists(index)
+    assert (report.kept, report.missing) == (2, 2)
+    assert computed() == before + 4
 
 
 def test_warming_stops_at_its_deadline_and_goes_on_later(app, make, index):

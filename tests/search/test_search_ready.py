@@ -11,7 +11,7 @@ from contextlib import closing, contextmanager
 import pytest
 
 from search import CAPABILITY, NEED, MatchQuery, SearchQuery, open_index
-from search.ready import FILE_NAME
+from search.ready import AGE_MIN_RECORDS, AGE_SHARE, FILE_NAME, age_limit
 from search.whoosh_index import READ_ATTEMPTS
 
 SUBJECT = (NEED, 1)
@@ -106,6 +106,39 @@ def test_a_word_no_record_held_reaches_lists_that_wanted_it(filled, capability):
     assert filled.match(wanting, subject=SUBJECT) == []
     filled.apply([capability(9, "Droner", "Inspeksjon med droner.")], [])
     assert ids(filled.match(wanting, subject=SUBJECT)) == [9]
+
+
+def test_a_list_ages_once_enough_records_changed_since_it_was_computed(filled, capability, monkeypatch):
+    """Changes a list does not percolate still move term statistics: once more records changed than
+    the age limit allows, the list is computed afresh and no longer counts as kept."""
+    counting = Counting(filled, monkeypatch)
+    kept = filled.match(profile(), subject=SUBJECT)
+    limit = age_limit(5 + AGE_MIN_RECORDS + 1)
+    assert limit == AGE_MIN_RECORDS  # the corpus here is small: the floor applies
+
+    def unrelated(first: int, count: int) -> list:
+        return [
+            capability(100 + i, f"Kontormøbler {i}", "Stoler og pulter.") for i in range(first, first + count)
+        ]
+
+    filled.apply(unrelated(0, limit), [])
+    assert filled.match(profile(), subject=SUBJECT) == kept
+    assert counting.computed == 1
+    assert SUBJECT in filled.kept_subjects(CAPABILITY, 3)
+
+    filled.apply(unrelated(limit, 1), [])
+    assert SUBJECT not in filled.kept_subjects(CAPABILITY, 3)  # the indexer will refresh it
+    assert ids(filled.match(profile(), subject=SUBJECT)) == ids(kept)
+    assert counting.computed == 2
+    # Computed afresh, it is kept again and young.
+    assert SUBJECT in filled.kept_subjects(CAPABILITY, 3)
+    filled.match(profile(), subject=SUBJECT)
+    assert counting.computed == 2
+
+
+def test_the_age_limit_grows_with_the_index():
+    assert age_limit(0) == AGE_MIN_RECORDS
+    assert age_limit(150_000) == int(150_000 * AGE_SHARE)
 
 
 def test_filters_of_a_list_are_respected_by_percolation(ram_index, need, monkeypatch):
