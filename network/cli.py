@@ -252,7 +252,8 @@ def _part(context, parameter, value: str | None) -> tuple[int, int]:
 )
 @with_appcontext
 def index_warm_command(seconds: float | None, part: tuple[int, int]) -> None:
-    """Compute and keep the supplier and peer lists of every published need that has none."""
+    """Compute and keep the supplier and peer lists of every published need that has none (or whose
+    lists aged)."""
     from network.services.matching import warm_need_lists
 
     started = time.monotonic()

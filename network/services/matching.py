@@ -275,10 +275,10 @@ def warm_need_lists(
     need_ids: Sequence[int] | None = None,
     part: tuple[int, int] = (0, 1),
 ) -> WarmReport:
-    """Compute and keep the page lists (suppliers and peers) of every published need that has none
-    (or of those among `need_ids`), newest first, so a need page reads a ready answer even when it is
-    shown for the first time. `part` (k, n) takes only the needs whose id is k modulo n, so n
-    processes can share the work.
+    """Compute and keep the page lists (suppliers and peers) of every published need that has none or
+    whose lists aged (or of those among `need_ids`), newest first, so a need page reads a ready answer
+    even when it is shown for the first time. `part` (k, n) takes only the needs whose id is k modulo
+    n, so n processes can share the work.
 
     Stops at `deadline` (time.monotonic()) with `finished` False; the next call goes on. `progress`
     hears (kept, missing) every batch."""
