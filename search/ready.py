@@ -92,6 +92,8 @@ CREATE TABLE IF NOT EXISTS keys (
     PRIMARY KEY (key, list)
 ) WITHOUT ROWID;
 """
+# A list's age: the records changed since it was computed.
+_AGE = "(SELECT value FROM meta WHERE name = 'records') - records"
 
 
 def key_of(text: str) -> int:
@@ -310,8 +312,8 @@ class ReadyLists:
                 row = (
                     self._connect()
                     .execute(
-                        "SELECT profile, hits, (SELECT value FROM meta WHERE name = 'records') - records"
-                        " FROM lists WHERE subject = ? AND kind = ? AND size = ?",
+                        f"SELECT profile, hits, {_AGE} FROM lists"
+                        " WHERE subject = ? AND kind = ? AND size = ?",
                         (subject, kind, size),
                     )
                     .fetchone()
@@ -509,8 +511,7 @@ class ReadyLists:
                 return {
                     subject
                     for (subject,) in self._connect().execute(
-                        "SELECT subject FROM lists WHERE kind = ? AND size = ?"
-                        " AND (SELECT value FROM meta WHERE name = 'records') - records <= ?",
+                        f"SELECT subject FROM lists WHERE kind = ? AND size = ? AND {_AGE} <= ?",
                         (kind, size, max_age),
                     )
                 }

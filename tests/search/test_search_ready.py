@@ -324,6 +324,21 @@ def test_a_store_of_another_version_is_made_anew(tmp_path, capability):
         index.close()
 
 
+def overtaken(monkeypatch, reader, method: str, writer, documents, times: int = 1) -> list[int]:
+    """Make `writer` rebuild the index inside the next `times` calls of the reader's `method`, after
+    its searcher is open and before it has read what the rebuild deletes. Returns the rebuilds made."""
+    original = getattr(reader, method)
+    rebuilds: list[int] = []
+
+    def rebuilt_meanwhile(*args, **kwargs):
+        if len(rebuilds) < times:
+            rebuilds.append(writer.rebuild(documents))
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(reader, method, rebuilt_meanwhile)
+    return rebuilds
+
+
 def test_a_read_that_a_rebuild_overtakes_is_read_again(tmp_path, capability, monkeypatch):
     """A rebuild in another process deletes the old segments' files while this process is reading
     them: the read is made again from the new index instead of failing."""
@@ -333,15 +348,7 @@ def test_a_read_that_a_rebuild_overtakes_is_read_again(tmp_path, capability, mon
     try:
         writer.apply(documents, [])
         reader.generation()  # its searcher is open; no stored field has been read yet
-        original = reader._concepts
-        rebuilt = []
-
-        def rebuilt_meanwhile(*args, **kwargs):
-            if not rebuilt:
-                rebuilt.append(writer.rebuild(documents))
-            return original(*args, **kwargs)
-
-        monkeypatch.setattr(reader, "_concepts", rebuilt_meanwhile)
+        rebuilt = overtaken(monkeypatch, reader, "_concepts", writer, documents)
         assert ids(reader.match(profile(), subject=SUBJECT)) == [1]
         assert rebuilt == [1]
     finally:
@@ -356,15 +363,7 @@ def test_a_search_that_a_rebuild_overtakes_is_made_again(tmp_path, capability, m
     try:
         writer.apply(documents, [])
         reader.generation()
-        original = reader._text_query
-        rebuilt = []
-
-        def rebuilt_meanwhile(*args, **kwargs):
-            if not rebuilt:
-                rebuilt.append(writer.rebuild(documents))
-            return original(*args, **kwargs)
-
-        monkeypatch.setattr(reader, "_text_query", rebuilt_meanwhile)
+        rebuilt = overtaken(monkeypatch, reader, "_text_query", writer, documents)
         assert [hit.id for hit in reader.search(SearchQuery(text="trygghetsalarmer")).hits] == [1]
         assert rebuilt == [1]
     finally:
@@ -381,19 +380,13 @@ def test_a_read_overtaken_in_memory_is_read_again_though_another_thread_renewed_
     documents = [capability(1, "Trygghetsalarmer", "Alarmer for eldre.")]
     ram_index.apply(documents, [])
     ram_index.generation()
-    original_query, original_check = ram_index._text_query, ram_index._changed_since
-    rebuilt = []
-
-    def rebuilt_meanwhile(*args, **kwargs):
-        if not rebuilt:
-            rebuilt.append(ram_index.rebuild(documents))
-        return original_query(*args, **kwargs)
+    original_check = ram_index._changed_since
 
     def another_thread_reads_first(generation):
         ram_index.generation()  # what a concurrent request does between the failure and the check
         return original_check(generation)
 
-    monkeypatch.setattr(ram_index, "_text_query", rebuilt_meanwhile)
+    rebuilt = overtaken(monkeypatch, ram_index, "_text_query", ram_index, documents)
     monkeypatch.setattr(ram_index, "_changed_since", another_thread_reads_first)
     assert [hit.id for hit in ram_index.search(SearchQuery(text="trygghetsalarmer")).hits] == [1]
     assert rebuilt == [1]
@@ -402,27 +395,16 @@ def test_a_read_overtaken_in_memory_is_read_again_though_another_thread_renewed_
 def test_reads_overtaken_again_and_again_give_up_after_read_attempts(ram_index, capability, monkeypatch):
     documents = [capability(1, "Trygghetsalarmer", "Alarmer for eldre.")]
     ram_index.apply(documents, [])
-    original = ram_index._text_query
-    overtakes = []  # how many of the coming reads a rebuild overtakes
-    rebuilds = []
-
-    def rebuilt_meanwhile(*args, **kwargs):
-        if overtakes:
-            overtakes.pop()
-            rebuilds.append(ram_index.rebuild(documents))
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(ram_index, "_text_query", rebuilt_meanwhile)
     # Overtaken every time but the last: the last read answers.
-    overtakes[:] = [1] * (READ_ATTEMPTS - 1)
     ram_index.generation()
-    assert [hit.id for hit in ram_index.search(SearchQuery(text="trygghetsalarmer")).hits] == [1]
-    assert len(rebuilds) == READ_ATTEMPTS - 1
+    with monkeypatch.context() as patch:
+        rebuilds = overtaken(patch, ram_index, "_text_query", ram_index, documents, times=READ_ATTEMPTS - 1)
+        assert [hit.id for hit in ram_index.search(SearchQuery(text="trygghetsalarmer")).hits] == [1]
+        assert len(rebuilds) == READ_ATTEMPTS - 1
     # Overtaken every time: Whoosh's own error comes through rather than a wrong answer.
-    overtakes[:] = [1] * READ_ATTEMPTS
-    rebuilds.clear()
     ram_index.apply(documents, [])  # a searcher that has read no segment's lengths yet
     ram_index.generation()
+    rebuilds = overtaken(monkeypatch, ram_index, "_text_query", ram_index, documents, times=READ_ATTEMPTS)
     with pytest.raises(TypeError):
         ram_index.search(SearchQuery(text="trygghetsalarmer"))
     assert len(rebuilds) == READ_ATTEMPTS
