@@ -6,7 +6,7 @@ import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -40,11 +40,16 @@ _PLURAL = {ORGANISATION: "organisations", NEED: "needs", CAPABILITY: "capabiliti
 _MODEL = {ORGANISATION: Organisation, NEED: Need, CAPABILITY: Capability}
 
 # Each type's fields by the JSON shape they take; the services' check_* functions own the value rules.
-_STR, _BOOL, _INT, _STR_LIST, _DATE = "string", "bool", "int", "list", "date"
+# A "moment" is a date or a date and time in the past: when a record was registered or published.
+_STR, _BOOL, _INT, _STR_LIST, _DATE, _MOMENT = "string", "bool", "int", "list", "date", "moment"
 
 
-def _fields(text: str, flags: str = "", lists: str = "", numbers: str = "", dates: str = "") -> dict:
-    shapes = ((text, _STR), (flags, _BOOL), (lists, _STR_LIST), (numbers, _INT), (dates, _DATE))
+def _fields(
+    text: str, flags: str = "", lists: str = "", numbers: str = "", dates: str = "", moments: str = ""
+) -> dict:
+    shapes = (
+        (text, _STR), (flags, _BOOL), (lists, _STR_LIST), (numbers, _INT), (dates, _DATE), (moments, _MOMENT)
+    )  # fmt: skip
     return {"type": _STR, "key": _STR} | {name: shape for names, shape in shapes for name in names.split()}
 
 
@@ -52,19 +57,24 @@ FIELDS: dict[str, dict[str, str]] = {
     ORGANISATION: _fields(
         text="kind name org_number country foreign_id sector kommune website description",
         flags="is_sme is_startup verified example",
+        moments="registered",
     ),
     NEED: _fields(
         text="organisation title description affected outcome domain route stage doffin_ref language",
         lists="cpv kommuner fylker",
         numbers="budget_min budget_max",
         dates="deadline",
+        moments="published",
     ),
     CAPABILITY: _fields(
         text="organisation title description maturity references language",
         flags="nationwide",
         lists="domains cpv fylker",
+        moments="published",
     ),
 }
+# The field that dates each type's record: it sets created_at (and a need's published_at).
+MOMENT_FIELD = {ORGANISATION: "registered", NEED: "published", CAPABILITY: "published"}
 REQUIRED: dict[str, tuple[str, ...]] = {
     ORGANISATION: ("kind", "name"),
     NEED: ("organisation", "title"),
@@ -72,6 +82,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
 }
 _KEY_LENGTH = Organisation.__table__.c.key.type.length
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_ISO_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})?)?$")
 
 # SQLite builds before 3.32 allow 999 bound parameters per statement: 500 keys per IN stay under it.
 CHUNK = 500
@@ -122,6 +133,8 @@ class _Item:
     org_key: str | None = None
     verified: bool | None = None
     example: bool | None = None
+    # When the record was registered or published, from the line's `registered`/`published` (UTC).
+    moment: datetime | None = None
 
 
 # -- entry points -------------------------------------------------------------------------------
@@ -306,7 +319,29 @@ def _shape_problem(name: str, shape: str, value: object) -> str | None:
         # date.fromisoformat alone would also take "20240131" and "2024-W05-3".
         if not _ISO_DATE.match(value) or not _is_date(value):
             return f"{name} must be an ISO date YYYY-MM-DD, not {value!r}"
+    if shape == _MOMENT:
+        expected = f"{name} must be an ISO date YYYY-MM-DD or date and time YYYY-MM-DDTHH:MM:SS"
+        if not isinstance(value, str):
+            return f"{expected}, not {_json_type(value)}"
+        moment = parse_moment(value)
+        if moment is None:
+            return f"{expected}, not {value!r}"
+        if moment > utcnow():
+            return f"{name} {value!r} is in the future"
     return None
+
+
+def parse_moment(value: str) -> datetime | None:
+    """An ISO date or date and time as a naive UTC datetime (a date is its midnight), or None."""
+    if not _ISO_MOMENT.match(value):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return moment
 
 
 def _is_date(value: str) -> bool:
@@ -389,7 +424,14 @@ def _check_organisation_record(line: int, record: dict, existing: _OrgRef | None
         values=values,
         verified=record.get("verified"),
         example=record.get("example"),
+        moment=_moment_of(ORGANISATION, record),
     )
+
+
+def _moment_of(type_: str, record: dict) -> datetime | None:
+    # The shape check has already refused a value that does not parse.
+    value = record.get(MOMENT_FIELD[type_])
+    return parse_moment(value) if isinstance(value, str) else None
 
 
 _OWNER_KIND = {NEED: OrgKind.PUBLIC_BODY.value, CAPABILITY: OrgKind.SUPPLIER.value}
@@ -401,6 +443,9 @@ def _check_owned_record(line: int, type_: str, record: dict, org: _OrgRef | None
     stage = record.get("stage")
     if type_ == NEED and stage is not None and stage not in {s.value for s in Stage}:
         errors.append((line, f"stage must be one of {', '.join(s.value for s in Stage)}, not {stage!r}"))
+        return None
+    if type_ == NEED and stage == Stage.DRAFT and record.get("published") is not None:
+        errors.append((line, "published is only for a published need; a draft has no publication date"))
         return None
     if org is None:
         errors.append((line, f"organisation {org_key!r} is not in this file or the database"))
@@ -438,7 +483,14 @@ def _check_owned_record(line: int, type_: str, record: dict, org: _OrgRef | None
     if problem:
         errors.append((line, problem))
         return None
-    return _Item(line=line, type=type_, key=record["key"], values=values, org_key=org_key)
+    return _Item(
+        line=line,
+        type=type_,
+        key=record["key"],
+        values=values,
+        org_key=org_key,
+        moment=_moment_of(type_, record),
+    )
 
 
 def _need_values(record: dict, org: _OrgRef) -> dict:
@@ -561,7 +613,9 @@ def _apply(row, item: _Item, org_ids: dict[str, int], now) -> None:
     else:
         values["organisation_id"] = org_ids[item.org_key]
         if item.type == NEED:
-            _publication(row, values, now)
+            _publication(row, values, now, item.moment)
+    if item.moment is not None:
+        _dates(row, item, values)
     for name, value in values.items():
         # Assigning only what differs leaves an unchanged row clean: re-importing the same file
         # writes no index events and keeps updated_at.
@@ -582,8 +636,22 @@ def _organisation_flags(row: Organisation, item: _Item, values: dict, now) -> No
         values["is_example"] = item.example
 
 
-def _publication(row: Need, values: dict, now) -> None:
+def _publication(row: Need, values: dict, now, published: datetime | None) -> None:
     if values["stage"] == Stage.DRAFT:
         values["published_at"] = None
+    elif published is not None:
+        values["published_at"] = published
     elif row.published_at is None:
         values["published_at"] = now
+
+
+def _dates(row, item: _Item, values: dict) -> None:
+    # An organisation's `registered` and a capability's `published` are when it was created; a need
+    # is written before it is published, so an earlier created_at (from the site) stays.
+    created = item.moment
+    if item.type == NEED and row.created_at is not None:
+        created = min(row.created_at, created)
+    values["created_at"] = created
+    if row.updated_at is None:
+        # A new row: it was last changed when it was created, not when the file was imported.
+        values["updated_at"] = created

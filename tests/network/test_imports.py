@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 import pytest
 import sqlalchemy as sa
@@ -307,4 +308,82 @@ def test_failed_import_leaves_earlier_pending_changes_unflushed(app, index):
     with pytest.raises(ImportFileError):
         import_records([{**NEED, "organisation": "missing"}], index)
 
+    assert counts() == {"organisations": 0, "needs": 0, "capabilities": 0, "index_events": 0}
+
+
+# -- dates of registration and publication ------------------------------------------------------
+
+
+def test_registered_and_published_dates_are_kept(app, index):
+    import_lines(
+        lines_of(
+            {**OSLO, "registered": "2026-02-01"},
+            {**ACME, "registered": "2026-03-15T08:30:00Z"},
+            {**NEED, "published": "2026-05-20T09:15:00+02:00"},
+            {**CAPABILITY, "published": "2026-04-02"},
+        ),
+        index,
+    )
+
+    oslo, acme = by_key(Organisation, OSLO["key"]), by_key(Organisation, "acme")
+    assert oslo.created_at == datetime(2026, 2, 1)
+    assert acme.created_at == datetime(2026, 3, 15, 8, 30)
+    need = by_key(Need, "n-1")
+    # Stored in UTC, like every other timestamp.
+    assert need.published_at == datetime(2026, 5, 20, 7, 15)
+    assert need.created_at <= need.published_at
+    assert need.updated_at == need.created_at
+    cap = by_key(Capability, "c-1")
+    assert (cap.created_at, cap.updated_at) == (datetime(2026, 4, 2), datetime(2026, 4, 2))
+
+
+def test_reimport_with_the_same_dates_changes_nothing(app, index):
+    dated = [{**OSLO, "registered": "2026-02-01"}, {**NEED, "published": "2026-05-20"}]
+    import_records(dated, index)
+    before = counts()
+
+    import_records(dated, index)
+
+    assert counts() == before
+    assert by_key(Need, "n-1").published_at == datetime(2026, 5, 20)
+
+
+def test_created_at_is_never_later_than_published(app, index):
+    import_records([OSLO, {**NEED, "published": "2026-01-10"}], index)
+    assert by_key(Need, "n-1").created_at == datetime(2026, 1, 10)
+
+    # Published again later (say after a pause): it was still written in January.
+    import_records([OSLO, {**NEED, "published": "2026-03-01"}], index)
+
+    need = by_key(Need, "n-1")
+    assert (need.created_at, need.published_at) == (datetime(2026, 1, 10), datetime(2026, 3, 1))
+
+
+@pytest.mark.parametrize(
+    ("record", "reason"),
+    [
+        ({**OSLO, "registered": "01.02.2026"}, "registered must be an ISO date YYYY-MM-DD or date and time"),
+        ({**NEED, "published": "2026-02-30"}, "published must be an ISO date YYYY-MM-DD or date and time"),
+        ({**NEED, "published": "2026-W05-3"}, "published must be an ISO date YYYY-MM-DD or date and time"),
+        ({**NEED, "published": 20260201}, "published must be an ISO date YYYY-MM-DD or date and time"
+         " YYYY-MM-DDTHH:MM:SS, not a number"),
+        ({**CAPABILITY, "published": "2026-04-02T25:00"}, "published must be an ISO date"),
+        ({**NEED, "published": "2999-01-01"}, "published '2999-01-01' is in the future"),
+        ({**OSLO, "registered": "2999-01-01T00:00Z"}, "registered '2999-01-01T00:00Z' is in the future"),
+        ({**NEED, "stage": "draft", "published": "2026-02-01"}, "a draft has no publication date"),
+        ({**CAPABILITY, "registered": "2026-02-01"}, "unknown field 'registered' for type capability"),
+    ],
+)  # fmt: skip
+def test_bad_dates_are_line_errors(app, index, record, reason):
+    records = [OSLO, ACME, NEED, CAPABILITY]
+    position = next(n for n, r in enumerate(records) if r["type"] == record["type"]) + 1
+    records[position - 1] = record
+    lines = ["", *lines_of(*records)]
+
+    with pytest.raises(ImportFileError) as excinfo:
+        import_lines(lines, index)
+
+    reported = errors_of(excinfo)
+    assert list(reported) == [position + 1]
+    assert reason in reported[position + 1]
     assert counts() == {"organisations": 0, "needs": 0, "capabilities": 0, "index_events": 0}
