@@ -1,24 +1,31 @@
 """`make bench-quality`: match quality on the real notices, the matcher against plain BM25F (FTS5).
 
-    .venv/bin/python -m bench.quality [--share 0.2] [--seed 2026]
+    .venv/bin/python -m bench.quality [--tune]
 
-A share of the notices (chosen by a hash of their id, so the same every run) is held out. The rest
-become the site's content: each buyer a public body with one need per notice, each award winner a
-supplier with one capability per notice it won. The held-out notices are imported as drafts of their
-buyers (drafts are never indexed nor public), and each is then asked for:
+The notices are split in two fixed halves by a hash of their id. The matcher's settings (the
+boilerplate list, the weights, the confidence threshold) are tuned on the **tuning half** only; the
+figures are reported on the other, the **report half**, which tuning never reads. By default the
+tuning half becomes the site's content and each notice of the report half is asked for; with
+--tune, a third of the tuning half is asked for against the rest of it (for trying settings).
+
+The content: each buyer a public body with one need per notice, each award winner a supplier with one
+capability per notice it won. The notices asked for are imported as drafts of their buyers (drafts are
+never indexed nor public), and each is then asked for:
 
 - peers: other buyers with a published notice in one of its CPV classes (first four digits) are the
   relevant answers; the ranking is taken per body (a body counts once);
-- suppliers: winners of a published notice in one of its CPV classes; the held-out notice's own
-  winners almost never won another notice in the file (2 of 676), so they cannot be found;
+- suppliers: winners of a published notice in one of its CPV classes; the notice's own winners
+  almost never won another notice in the file, so they cannot be found;
 - CPV suggestion: its own codes, judged at class level (each class counts once). The suggester is the
-  site's (labels, then learnt examples) taught by the published notices only.
+  site's (labels, then learnt examples) taught by the content notices only.
 
 Peers and suppliers are measured twice: with the notice's CPV codes on the need (as when the body
 picks them) and as text only (as when it does not). The baseline is the same every time: SQLite FTS5
-bm25 over title (weight 2) and description, queried with all the words of the held-out notice, and
-for CPV over the codes' English and Norwegian labels. nDCG@10 has binary gains; recall@10 counts
-relevant answers found in the top 10 out of at most 10."""
+bm25 over title (weight 2) and description, queried with all the words of the notice, and for CPV
+over the codes' English and Norwegian labels. nDCG@10 has binary gains; recall@10 counts relevant
+answers found in the top 10 out of at most 10. The matcher's lists hold only matches that clear its
+confidence threshold, so they may be shorter than 10 ("answers"); precision is the share of listed
+answers that are relevant."""
 
 from __future__ import annotations
 
@@ -30,17 +37,19 @@ import shutil
 import tempfile
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from unittest import mock
 
 import sqlalchemy as sa
+from flask import current_app
 
 from bench import harness
 from bench.corpus import DATA, DOMAIN_OF_DIVISION, NOTICES
 from bench.fts import FtsIndex
-from bench.metrics import ndcg_at, recall_at
+from bench.metrics import dedupe, ndcg_at, recall_at
 from network import reference
 from network.extensions import db
 from network.models import Need, Stage
@@ -101,6 +110,34 @@ def load(path: Path = NOTICES) -> list[Notice]:
 def held_out(notice: Notice, share: float, seed: int) -> bool:
     digest = hashlib.sha1(f"{seed}:{notice.id}".encode()).digest()
     return int.from_bytes(digest[:4], "big") / 2**32 < share
+
+
+# The fixed halves: the seed and share never change, so no setting is ever tuned on the report half.
+SPLIT_SEED = 2026
+# In --tune mode, this share of the tuning half is asked for against the rest of it.
+TUNE_SHARE = 1 / 3
+TUNE_SEED = 7
+
+
+def in_report_half(notice: Notice) -> bool:
+    return held_out(notice, 0.5, SPLIT_SEED)
+
+
+def tuning_notices(notices: list[Notice] | None = None) -> list[Notice]:
+    """The tuning half: the only notices the matcher's settings may be learnt or tuned from."""
+    return [n for n in (load() if notices is None else notices) if not in_report_half(n)]
+
+
+def split(tune: bool) -> tuple[list[Notice], list[Notice]]:
+    """(content, asked): the notices that become the site's content, and those asked for."""
+    notices = load()
+    if tune:
+        tuning = tuning_notices(notices)
+        return (
+            [n for n in tuning if not held_out(n, TUNE_SHARE, TUNE_SEED)],
+            [n for n in tuning if held_out(n, TUNE_SHARE, TUNE_SEED)],
+        )
+    return tuning_notices(notices), [n for n in notices if in_report_half(n)]
 
 
 def _kommune_of() -> dict[str, str]:
@@ -179,11 +216,20 @@ class Score:
     recall: list[float] = field(default_factory=list)
     # How many distinct answers came back (of K): a short list cannot score well.
     answers: list[int] = field(default_factory=list)
+    # Of all answers returned, how many were relevant.
+    right: int = 0
 
     def add(self, ranked: list, relevant: set) -> None:
         self.ndcg.append(ndcg_at(ranked, relevant, K))
         self.recall.append(recall_at(ranked, relevant, K))
-        self.answers.append(min(K, len(dict.fromkeys(ranked))))
+        answers = dedupe(ranked)[:K]
+        self.answers.append(len(answers))
+        self.right += sum(1 for answer in answers if answer in relevant)
+
+    @property
+    def precision(self) -> float:
+        """The share of all answers returned that were relevant."""
+        return self.right / sum(self.answers) if sum(self.answers) else 0.0
 
     @property
     def mean_ndcg(self) -> float:
@@ -201,7 +247,9 @@ class Score:
 @dataclass
 class Task:
     name: str
+    # The matcher's ranking (no confidence floor), the lists the site shows (with its floor), BM25F.
     matcher: Score = field(default_factory=Score)
+    listed: Score = field(default_factory=Score)
     baseline: Score = field(default_factory=Score)
 
 
@@ -226,32 +274,81 @@ def trained_suggester(train: list[Notice]) -> CpvSuggester:
     return suggester
 
 
-def evaluate(share: float, seed: int, workdir: Path, log: Callable[[str], None] = print) -> list[Task]:
-    notices = load()
-    train = [n for n in notices if not held_out(n, share, seed)]
-    test = [n for n in notices if held_out(n, share, seed) and n.cpv]
-    log(f"==> {len(train)} published notices, {len(test)} held out (share {share}, seed {seed})")
+@dataclass
+class Site:
+    """The benchmark's site: its content notices, the notices asked for, and who is relevant to each."""
 
+    workdir: Path
+    train: list[Notice]
+    test: list[Notice]
+    records: list[dict]
+    buyers_of_class: dict[str, set[str]]
+    winners_of_class: dict[str, set[str]]
+
+    def relevant_peers(self, notice: Notice, digits: int = 4) -> set[str]:
+        """The keys of other buyers with a content notice in one of the notice's CPV classes (or, with
+        digits=3, groups)."""
+        own = _key("b", notice.buyer)
+        classes = [cls for cls in self.buyers_of_class if _shares(cls, notice, digits)]
+        return {b for cls in classes for b in self.buyers_of_class[cls]} - {own}
+
+    def relevant_suppliers(self, notice: Notice, digits: int = 4) -> set[str]:
+        """The keys of the winners of a content notice in one of the notice's CPV classes (or groups)."""
+        return {w for cls, won in self.winners_of_class.items() if _shares(cls, notice, digits) for w in won}
+
+
+def _shares(cls: str, notice: Notice, digits: int) -> bool:
+    return any(cls[:digits] == mine[:digits] for mine in notice.classes)
+
+
+def build_site(tune: bool, workdir: Path, log: Callable[[str], None] = print) -> Site:
+    """Import the content notices and the notices asked for (as drafts) into a fresh site."""
+    train, asked = split(tune)
+    test = [n for n in asked if n.cpv]
+    half = "a third of the tuning half" if tune else "the report half"
+    log(f"==> {len(train)} published notices, {len(test)} asked for ({half})")
     buyers_of_class: dict[str, set[str]] = defaultdict(set)
     winners_of_class: dict[str, set[str]] = defaultdict(set)
     for notice in train:
         for cls in notice.classes:
             buyers_of_class[cls].add(_key("b", notice.buyer))
             winners_of_class[cls].update(_key("s", w) for w in notice.winners)
-
     records = site_records(train, test)
     path = workdir / "profiles.jsonl"
     path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
     log(f"==> importing {len(records)} records into a fresh site")
     harness.run_import(workdir, path, log)
+    return Site(workdir, train, test, records, buyers_of_class, winners_of_class)
 
+
+@contextmanager
+def site_context(site: Site, confidence: float | None = None) -> Iterator[tuple[object, dict[str, Need]]]:
+    """The site's app context with its index and the drafts asked for by key. The site's suggester has
+    learnt from every shipped notice, the asked ones too; the CPV hints the matcher gives needs
+    without codes must come from the content notices only, like the CPV row."""
+    app = harness.make_app(site.workdir)
+    if confidence is not None:
+        app.config["MATCH_CONFIDENCE"] = confidence
+    suggester = trained_suggester(site.train)
+    with app.app_context(), mock.patch.object(matching, "_suggester", return_value=suggester):
+        index = harness.index(app)
+        drafts = {n.key: n for n in db.session.scalars(sa.select(Need).where(Need.stage == Stage.DRAFT))}
+        try:
+            yield index, drafts
+        finally:
+            index.close()
+
+
+def evaluate(
+    tune: bool, workdir: Path, log: Callable[[str], None] = print, confidence: float | None = None
+) -> list[Task]:
+    site = build_site(tune, workdir, log)
     log("==> building the FTS5 baseline over the same published records")
     fts = FtsIndex()
-    fts.add(r for r in records if r.get("stage") != "draft")
+    fts.add(r for r in site.records if r.get("stage") != "draft")
     fts.finish()
     cpv_fts = cpv_baseline()
-    suggester = trained_suggester(train)
-
+    suggester = trained_suggester(site.train)
     tasks = {
         name: Task(name)
         for name in (
@@ -262,20 +359,27 @@ def evaluate(share: float, seed: int, workdir: Path, log: Callable[[str], None] 
             "CPV suggestion (class level)",
         )
     }
-    app = harness.make_app(workdir)
-    # The site's suggester has learnt from every shipped notice, the held-out ones too; the CPV hints the
-    # matcher gives needs without codes must come from the published notices only, like the CPV row.
-    with app.app_context(), mock.patch.object(matching, "_suggester", return_value=suggester):
-        index = harness.index(app)
-        drafts = {n.key: n for n in db.session.scalars(sa.select(Need).where(Need.stage == Stage.DRAFT))}
-        log(f"==> asking the matcher and the baseline for {len(test)} held-out notices")
+    lonely = {"text + codes": Score(), "text only": Score()}
+    with site_context(site) as (index, drafts):
+        floor = matching.min_confidence() if confidence is None else confidence
+        log(f"==> asking the matcher (ranking, and lists of confidence ≥ {floor}) and the baseline for"
+            f" {len(site.test)} notices")
         started = time.perf_counter()
-        for number, notice in enumerate(test, start=1):
+
+        def lists(need, kind: str) -> tuple[list[str], list[str]]:
+            found = []
+            for level in (0.0, floor):
+                current_app.config["MATCH_CONFIDENCE"] = level
+                if kind == "peers":
+                    found.append([m.need.organisation.key for m in harness.peer_list(need, index, K)])
+                else:
+                    found.append([m.organisation.key for m in harness.supplier_list(need, index, K)])
+            return found[0], found[1]
+
+        for number, notice in enumerate(site.test, start=1):
             own = _key("b", notice.buyer)
-            peers = buyers_of_class.keys() & notice.classes
-            relevant_peers = set().union(*(buyers_of_class[c] for c in peers)) - {own} if peers else set()
-            won = notice.classes & winners_of_class.keys()
-            relevant_suppliers = set().union(*(winners_of_class[c] for c in won)) if won else set()
+            relevant_peers = site.relevant_peers(notice)
+            relevant_suppliers = site.relevant_suppliers(notice)
             if relevant_peers:
                 baseline = [h.owner for h in fts.peers(notice.text, own, limit=5 * K)]
             if relevant_suppliers:
@@ -283,62 +387,80 @@ def evaluate(share: float, seed: int, workdir: Path, log: Callable[[str], None] 
             for prefix, label in (("h", "text + codes"), ("t", "text only")):
                 need = drafts[_key(prefix, notice.id)]
                 if relevant_peers:
-                    ranked = [m.need.organisation.key for m in harness.peer_list(need, index, K)]
+                    ranked, listed = lists(need, "peers")
                     task = tasks[f"need → peers ({label})"]
                     task.matcher.add(ranked, relevant_peers)
+                    task.listed.add(listed, relevant_peers)
                     task.baseline.add(baseline, relevant_peers)
                 if relevant_suppliers:
-                    ranked = [m.organisation.key for m in harness.supplier_list(need, index, K)]
+                    ranked, listed = lists(need, "suppliers")
                     task = tasks[f"need → suppliers ({label})"]
                     task.matcher.add(ranked, relevant_suppliers)
+                    task.listed.add(listed, relevant_suppliers)
                     task.baseline.add(baseline_suppliers, relevant_suppliers)
+                if not site.relevant_peers(notice, 3):
+                    # No other body shares even a CPV group with it: every peer listed is a false alarm.
+                    lonely[label].add(lists(need, "peers")[1], {"-"})
             suggested = [code[:4] for code, _ in suggester.suggest(notice.text, K)]
             plain = [hit.key[:4] for hit in cpv_fts.match("capability", notice.text, 5 * K)]
             task = tasks["CPV suggestion (class level)"]
             task.matcher.add(suggested, notice.classes)
+            task.listed.add(suggested, notice.classes)
             task.baseline.add(plain, notice.classes)
             if number % 50 == 0:
-                log(f"    {number}/{len(test)} ({time.perf_counter() - started:.0f} s)")
-        index.close()
+                log(f"    {number}/{len(site.test)} ({time.perf_counter() - started:.0f} s)")
+    for label, score in lonely.items():
+        log(f"==> needs no other body shares a CPV group with ({len(score.answers)}), {label}:"
+            f" {score.mean_answers:.1f} peers listed on average")
     return list(tasks.values())
 
 
 def _ratio(matcher: float, baseline: float) -> str:
-    return f"{matcher / baseline:6.2f}x" if baseline > 0 else f"{'-':>7}"
+    return f"{matcher / baseline:5.2f}x" if baseline > 0 else f"{'-':>6}"
 
 
 def table(tasks: list[Task]) -> str:
-    head = " ".join((f"{'task':34} {'n':>4}", f"{'nDCG@10':>8} {'BM25F':>7} {'ratio':>7} ", f"{'R@10':>6}"))
-    head += f" {'BM25F':>7} {'ratio':>7}   {'answers':>7} {'BM25F':>5}"
+    head = f"{'task':34} {'n':>4} {'nDCG@10':>8} {'BM25F':>6} {'ratio':>6}"
+    head += f" {'R@10':>6} {'BM25F':>6} {'ratio':>6} | {'listed':>6} {'prec.':>5} {'nDCG':>5}"
+    head += f" | {'BM25F prec.':>11}"
     lines = [head, "-" * len(head)]
     for task in tasks:
-        m, b = task.matcher, task.baseline
-        lines.append(
-            f"{task.name:34} {len(m.ndcg):4d} {m.mean_ndcg:8.3f} {b.mean_ndcg:7.3f} "
-            f"{_ratio(m.mean_ndcg, b.mean_ndcg)}   {m.mean_recall:6.3f} {b.mean_recall:7.3f} "
-            f"{_ratio(m.mean_recall, b.mean_recall)}   {m.mean_answers:7.1f} {b.mean_answers:5.1f}"
-        )
-    lines.append(
-        "n: held-out notices with at least one relevant answer; ratio: matcher / baseline; "
-        f"answers: distinct answers returned, of {K}"
-    )
+        m, listed, b = task.matcher, task.listed, task.baseline
+        row = f"{task.name:34} {len(m.ndcg):4d} {m.mean_ndcg:8.3f} {b.mean_ndcg:6.3f}"
+        row += f" {_ratio(m.mean_ndcg, b.mean_ndcg)} {m.mean_recall:6.3f} {b.mean_recall:6.3f}"
+        row += f" {_ratio(m.mean_recall, b.mean_recall)} | "
+        if task.name.startswith("CPV"):
+            row += f"{'':>6} {'':>5} {'':>5} | {'':>11}"
+        else:
+            row += f"{listed.mean_answers:6.1f} {listed.precision:5.2f} {listed.mean_ndcg:5.3f}"
+            row += f" | {b.precision:11.2f}"
+        lines.append(row)
+    lines += [
+        "n: notices asked with at least one relevant answer; nDCG@10, R@10: the matcher's ranking (no",
+        f"confidence floor); ratio: matcher / BM25F; listed: answers the site lists (of {K}, with its",
+        "confidence floor); prec.: share of listed answers that are relevant; BM25F prec.: the same for",
+        "BM25F's top 10",
+    ]
     return "\n".join(lines)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--share", type=float, default=0.2)
-    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--tune", action="store_true", help="ask a third of the tuning half")
     parser.add_argument("--keep", action="store_true", help="keep the work folder (its path is printed)")
+    parser.add_argument(
+        "--confidence", type=float, help="list matches this likely to be right (default: the site's; 0: all)"
+    )
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="behovsborsen-quality-"))
     print(f"work folder {workdir}", flush=True)
     started = time.perf_counter()
     try:
-        tasks = evaluate(args.share, args.seed, workdir, lambda m: print(m, flush=True))
+        tasks = evaluate(args.tune, workdir, lambda m: print(m, flush=True), args.confidence)
         print()
         took = time.perf_counter() - started
-        print(f"make bench-quality (share {args.share}, seed {args.seed}), {took:.0f} s")
+        half = "a third of the tuning half" if args.tune else "the report half"
+        print(f"make bench-quality, asking {half}, {took:.0f} s")
         print(table(tasks))
     finally:
         if not args.keep:

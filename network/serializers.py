@@ -149,12 +149,21 @@ def _cpv_pair(value: str) -> str:
     return f"{wanted} / {found}"
 
 
+def _matched_codes(values) -> list[str]:
+    """The match's own codes of "need code~matched code" pairs, each once."""
+    return list(dict.fromkeys(value.partition("~")[2] or value for value in values))
+
+
 def reason_text(reason: Reason) -> str:
     """One short sentence in the request's language, for people reading the API's output."""
     values = list(reason.values)
     if reason.kind == "terms":
         return _("Shared words: %(words)s", words=", ".join(values))
     if reason.kind == "cpv":
+        if reason.detail == "suggested":
+            # The need has no codes; its text suggests the kind of purchase the match's code names.
+            found = ", ".join(f"{code} ({labels.cpv(code)})" for code in _matched_codes(values))
+            return _("The text suggests the same kind of purchase: %(codes)s", codes=found)
         level = labels.CPV_LEVELS.get(reason.detail)
         heading = _sentence_case(str(level)) if level else _("Related CPV codes")
         return _("%(level)s: %(codes)s", level=heading, codes=", ".join(_cpv_pair(v) for v in values))
@@ -182,6 +191,7 @@ def supplier_match_dict(match: SupplierMatch) -> dict:
     return {
         "organisation": organisation_dict(match.organisation),
         "score": score(match.score),
+        "confidence": round(match.confidence, 3),
         "reasons": [reason_dict(r) for r in match.reasons],
         "capabilities": [capability_dict(c) for c in match.capabilities],
     }
@@ -190,9 +200,19 @@ def supplier_match_dict(match: SupplierMatch) -> dict:
 def need_match_dicts(matches: Sequence[NeedMatch]) -> list[dict]:
     needs = need_dicts([m.need for m in matches])
     return [
-        {"need": need, "score": score(m.score), "reasons": [reason_dict(r) for r in m.reasons]}
+        {
+            "need": need,
+            "score": score(m.score),
+            "confidence": round(m.confidence, 3),
+            "reasons": [reason_dict(r) for r in m.reasons],
+        }
         for need, m in zip(needs, matches, strict=True)
     ]
+
+
+def match_list_dict(items: list[dict], min_confidence: float) -> dict:
+    """A match list as the API gives it: its items (best first) and the confidence each cleared."""
+    return {"items": items, "min_confidence": min_confidence}
 
 
 # -- lists ------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from search.base import (
     NEED,
     ORGANISATION,
     Document,
+    Entered,
     Hit,
     IndexUnavailableError,
     MatchQuery,
@@ -13,8 +14,8 @@ from search.base import (
     SearchIndex,
     SearchQuery,
     SearchResult,
-    cpv_levels,
 )
+from search.confidence import CONFIDENT
 from search.cpv import CpvSuggester
 from search.language import detect_language
 from search.ready import FILES as READY_LISTS_FILES
@@ -22,12 +23,14 @@ from search.whoosh_index import WhooshIndex, open_index
 
 __all__ = [
     "CAPABILITY",
+    "CONFIDENT",
     "KINDS",
     "NEED",
     "ORGANISATION",
     "READY_LISTS_FILES",
     "CpvSuggester",
     "Document",
+    "Entered",
     "Hit",
     "IndexUnavailableError",
     "MatchQuery",
@@ -36,7 +39,6 @@ __all__ = [
     "SearchQuery",
     "SearchResult",
     "WhooshIndex",
-    "cpv_levels",
     "detect_language",
     "open_index",
 ]

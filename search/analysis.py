@@ -261,17 +261,52 @@ def word_terms(word: str, language: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys((term, *(part for part in parts if part))))
 
 
+# Index terms are marked by where they come from, so matching can tell them apart: an English record's
+# terms carry ENGLISH_MARK (a Norwegian and an English stem that collide, "porten" and "ports" → "port",
+# are different terms), and a Norwegian compound's parts carry PART_MARK ("legevakt" → "legevakt",
+# "+lege", "+vakt"), so a part can weigh less than the word said on its own.
+ENGLISH_MARK = "en:"
+PART_MARK = "+"
+
+
+@functools.lru_cache(maxsize=_STEM_CACHE_SIZE)
+def word_index_terms(word: str, language: str) -> tuple[str, ...]:
+    """The index terms of one lower-cased word in a record of a Whoosh language: its own term, then
+    (Norwegian) its compound parts' terms marked as parts; English terms are marked as English."""
+    terms = word_terms(word, language)
+    if not terms:
+        return ()
+    if language == ENGLISH:
+        return (ENGLISH_MARK + terms[0],)
+    return (terms[0], *(PART_MARK + part for part in terms[1:]))
+
+
+def query_word_terms(word: str) -> tuple[str, ...]:
+    """Every index term a typed word may be held under: its Norwegian term (as a word and as a
+    compound's part), its English term, and its own parts (the searcher's language is unknown)."""
+    norwegian = word_terms(word, NORWEGIAN)
+    english = word_terms(word, ENGLISH)
+    found: list[str] = []
+    if norwegian:
+        found += [norwegian[0], PART_MARK + norwegian[0]]
+        found += [form for part in norwegian[1:] for form in (part, PART_MARK + part)]
+    if english:
+        found.append(ENGLISH_MARK + english[0])
+    return tuple(dict.fromkeys(found))
+
+
 # Words as the index sees them: runs of letters or digits (what RegexTokenizer's default finds).
 TERM_TOKENIZER = SpaceSeparatedTokenizer()
 
 
 def text_terms(text: str, language: str) -> list[str]:
-    """Every term of `text` in a Whoosh language ("no"/"en"), compound parts beside their word.
+    """Every index term of `text` in a Whoosh language ("no"/"en"), compound parts beside their word
+    (see word_index_terms).
 
     The index stores text analysed by this function (its fields only split on spaces): one dictionary
     lookup per word instead of a chain of Whoosh filters per token, which halves the indexing time.
     """
     terms: list[str] = []
     for token in _WORDS(text):
-        terms.extend(word_terms(token.text.lower(), language))
+        terms.extend(word_index_terms(token.text.lower(), language))
     return terms

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -43,7 +43,7 @@ class Reason:
     kind: str
     # terms: the shared terms; cpv: the pairs (need code, hit code); domain/region: the shared values.
     values: tuple[str, ...] = ()
-    # cpv: "code", "class", "group" or "division"; region: "fylke", "kommune" or "nationwide".
+    # cpv: "code", "class" or "group" (search.cpv.relation); region: "fylke" or "nationwide".
     detail: str = ""
 
 
@@ -56,6 +56,8 @@ class Hit:
     reasons: tuple[Reason, ...] = ()
     # field name → HTML snippet with matched terms wrapped in <mark>; text is escaped.
     highlights: dict[str, str] = field(default_factory=dict)
+    # match(): how likely the hit is to be right, 0–1 (search.confidence).
+    confidence: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -105,11 +107,27 @@ class MatchQuery:
     exclude_owner_ids: tuple[int, ...] = ()
     exclude_ids: tuple[int, ...] = ()
     limit: int = 10
+    # Only hits at least this likely to be right (search.confidence); 0 lists every candidate that
+    # shares some evidence.
+    min_confidence: float = 0.0
+
+
+@dataclass(frozen=True)
+class Entered:
+    """A changed record that may have entered a kept match list it was not in: the list made for
+    `subject` (kind, id), of records of `kind`. The list is computed again when next read; whether
+    the record is in it then decides a "new match" notice."""
+
+    subject: tuple[str, int]
+    kind: str
+    record: tuple[str, int]
 
 
 class SearchIndex(Protocol):
-    def apply(self, upserts: Iterable[Document], deletes: Iterable[tuple[str, int]]) -> None:
-        """Write documents and remove (kind, id) pairs in one index commit. Idempotent."""
+    def apply(self, upserts: Iterable[Document], deletes: Iterable[tuple[str, int]]) -> list[Entered]:
+        """Write documents and remove (kind, id) pairs in one index commit. Idempotent. Returns the
+        kept match lists the changed records may have entered (none for a change of more than a few
+        hundred records, which drops every kept list)."""
 
     def rebuild(self, documents: Iterable[Document]) -> int:
         """Replace the whole index with these documents; returns how many were written."""
@@ -138,9 +156,3 @@ class SearchIndex(Protocol):
 
 class IndexUnavailableError(RuntimeError):
     """The index could not be opened or written (locked, missing, corrupt)."""
-
-
-def cpv_levels(code: str) -> Sequence[str]:
-    """The prefixes of a CPV code that define its division (2), group (3), class (4) and category (5)."""
-    digits = "".join(ch for ch in code if ch.isdigit())[:8]
-    return tuple(digits[:n] for n in (2, 3, 4, 5) if len(digits) >= n)

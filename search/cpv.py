@@ -10,9 +10,8 @@ from collections.abc import Iterable, Sequence
 from search.analysis import ENGLISH, NORWEGIAN, split_compound, word_spans, word_term
 
 # Examples (texts of notices and needs with their codes) count for this much against the labels; tuned
-# with the neighbours below on notices-dev.jsonl (80 % learnt, 20 % asked): division right first 57 %
-# of the time, against 24 % from the labels alone.
-EXAMPLE_WEIGHT = 2.0
+# with the neighbours below on the tuning half of notices-dev.jsonl (bench/RESULTS.md).
+EXAMPLE_WEIGHT = 1.0
 # The examples' votes per division, the strongest division's worth this much to each of its codes.
 EXAMPLE_DIVISION_WEIGHT = 0.3
 # How many of the best-matching examples vote for their codes.
@@ -24,6 +23,8 @@ COMPOUND_PART_WEIGHT = 0.6
 # first suggestion's division hit rate from 20 % to 24 % without examples.
 DIVISION_WEIGHT = 0.15
 DIVISION_TOP = 5
+# A word of the text's first line (its title) counts this much more than one of its description.
+TITLE_WEIGHT = 1.5
 # Each further suggestion from an already suggested division is discounted by this factor.
 DIVERSITY = 0.7
 
@@ -32,6 +33,56 @@ def normalise_cpv(code: str) -> str | None:
     """Eight digits ("72000000-5" → "72000000", "72" → "72000000"); None when fewer than two digits."""
     digits = "".join(ch for ch in str(code) if ch.isdigit())[:8]
     return digits.ljust(8, "0") if len(digits) >= 2 else None
+
+
+def significant(code: str) -> str:
+    """A code's digits without its trailing zeros, at least the division ("71314300" → "713143",
+    "72000000" → "72"): how specific the code is."""
+    digits = code[:8].rstrip("0")
+    return digits if len(digits) >= 2 else code[:2]
+
+
+def relation_prefixes(code: str) -> tuple[str, ...]:
+    """The prefixes of a code the index keeps to find related codes: its division, group, class and
+    category, as far as the code is specific ("72200000" has no class: "7220" would tie it to codes of
+    class 7220 that are only in its group)."""
+    depth = len(significant(code))
+    return tuple(code[:n] for n in (2, 3, 4, 5) if n <= depth)
+
+
+# How strongly two codes say that two records are about the same thing, strongest first. A shared
+# division alone says almost nothing (division 79 holds both security guarding and auditing).
+RELATIONS = ("code", "class", "group", "division")
+
+
+def relation_levels(code: str) -> tuple[tuple[str, str], ...]:
+    """(relation, index prefix) by which a code finds related codes, strongest first: the same code,
+    then a code of the same class (when the code is that specific) and of the same group. The same
+    code counts as "code" when it is at least a group's code; two identical division codes
+    ("72000000", which bodies use when they know no closer one) are as close as a class: the same
+    heading, but a broad one."""
+    depth = len(significant(code))
+    levels = [("code" if depth >= 3 else "class", code)]
+    if depth >= 4:
+        levels.append(("class", code[:4]))
+    if depth >= 3:
+        levels.append(("group", code[:3]))
+    return tuple(levels)
+
+
+def relation(code: str, other: str) -> str | None:
+    """The relation of two codes ("code", "class", "group", "division"), None when none."""
+    if code == other:
+        return "code" if len(significant(code)) >= 3 else "class"
+    mine, theirs = significant(code), significant(other)
+    shared = 0
+    for a, b in zip(mine, theirs, strict=False):
+        if a != b:
+            break
+        shared += 1
+    if shared >= 4:
+        return "class"
+    return {3: "group", 2: "division"}.get(shared)
 
 
 def _code_level(code: str) -> int:
@@ -115,11 +166,20 @@ class CpvSuggester:
                         terms.setdefault((NORWEGIAN, part), weight)
         return terms
 
+    def _text_terms(self, text: str) -> dict[Term, float]:
+        """A need's terms, those of its first line (its title) weighing TITLE_WEIGHT: a title names the
+        purchase, a description also says much else."""
+        title, _, body = text.partition("\n")
+        terms = self._terms(body)
+        for term, weight in self._terms(title).items():
+            terms[term] = max(terms.get(term, 0.0), weight * TITLE_WEIGHT)
+        return terms
+
     def learn(self, samples: Iterable[tuple[str, Sequence[str]]]) -> None:
         """Add (text, codes) examples, e.g. from published needs; codes unknown to the labels are ignored."""
         for text, codes in samples:
             known = tuple(dict.fromkeys(c for c in map(normalise_cpv, codes) if c in self._valid))
-            terms = self._terms(text)
+            terms = self._text_terms(text)
             if known and terms:
                 self._examples.add(terms)
                 self._example_codes.append(known)
@@ -138,8 +198,9 @@ class CpvSuggester:
         return other
 
     def suggest(self, text: str, limit: int = 10) -> list[tuple[str, float]]:
-        """The `limit` codes most likely for `text`, best first; scores compare within one call only."""
-        terms = self._terms(text)
+        """The `limit` codes most likely for `text` (a title line, then a description), best first;
+        scores compare within one call only."""
+        terms = self._text_terms(text)
         if not terms or limit <= 0:
             return []
         scores: dict[str, float] = defaultdict(float)

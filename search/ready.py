@@ -40,6 +40,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from search.base import Hit, IndexUnavailableError, Reason
+from search.cpv import relation_levels
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +65,7 @@ KEEP_TIMEOUT_MS = 100
 
 # Bumped when the tables change: a file of another version is emptied and made anew (it only ever
 # holds what can be computed again).
-VERSION = 2
+VERSION = 3
 # meta: `counter` counts change steps (two per change), `pending` marks a change under way, `records`
 # counts the records changes have touched; each list keeps the `records` of the moment it was computed.
 _SCHEMA = """
@@ -142,14 +143,17 @@ class Structure:
 class Scoring:
     """The scoring constants of the index, so the bound follows the ranking it guards."""
 
-    cpv_levels: tuple[tuple[str, int], ...]
     cpv_bonus: dict[str, float]
     hint_share: float
+    # The relations by which a code (real or guessed) alone makes a match.
+    hint_relations: tuple[str, ...]
     domain_bonus: float
     region_bonus: float
     nationwide_key: str
     k1: float
     b: float
+    # The text score is s / (s + text_half), s the BM25F score divided by the profile's reference.
+    text_half: float
 
 
 @dataclass(frozen=True)
@@ -168,6 +172,8 @@ class KeptProfile:
     stages: tuple[str, ...] = ()
     exclude_owners: tuple[str, ...] = ()
     exclude_uids: tuple[str, ...] = ()
+    # The score a record must reach to enter the list at all (its confidence floor), 0 for none.
+    floor: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -190,10 +196,14 @@ class Changed:
 
 def _hits_blob(hits: Sequence[Hit]) -> bytes:
     rows = [
-        [h.kind, h.id, h.score, h.owner_id, [[r.kind, list(r.values), r.detail] for r in h.reasons]]
+        [h.kind, h.id, h.score, h.owner_id, _reasons_row(h.reasons), h.confidence]
         for h in hits
     ]
     return zlib.compress(json.dumps(rows, separators=(",", ":")).encode(), 1)
+
+
+def _reasons_row(reasons: Sequence[Reason]) -> list:
+    return [[r.kind, list(r.values), r.detail] for r in reasons]
 
 
 def _hits_from(blob: bytes) -> list[Hit]:
@@ -204,8 +214,9 @@ def _hits_from(blob: bytes) -> list[Hit]:
             score=score,
             owner_id=owner,
             reasons=tuple(Reason(kind=k, values=tuple(v), detail=d) for k, v, d in reasons),
+            confidence=confidence,
         )
-        for kind, id, score, owner, reasons in json.loads(zlib.decompress(blob))
+        for kind, id, score, owner, reasons, confidence in json.loads(zlib.decompress(blob))
     ]
 
 
@@ -396,12 +407,13 @@ class ReadyLists:
         region = scoring.region_bonus
         codes = structure.codes or structure.hinted
         share = 1.0 if structure.codes else scoring.hint_share
-        # Coarsest level first: a record sharing only the division still reaches a list whose lowest
-        # score a division bonus (plus domain and region) reaches.
-        for level, digits in reversed(scoring.cpv_levels):
-            if share * scoring.cpv_bonus[level] + domain + region >= threshold:
-                keys.update((code_key(code[:digits]), 0.0) for code in codes)
-                break
+        # Per code, its weakest relation whose bonus (with domain and region) reaches the list's lowest
+        # score: a record related more strongly holds that relation's prefix too.
+        for code in codes:
+            for level, prefix in reversed(relation_levels(code)):
+                if share * scoring.cpv_bonus.get(level, 0.0) + domain + region >= threshold:
+                    keys[code_key(prefix)] = 0.0
+                    break
         hint = scoring.hint_share * max(scoring.cpv_bonus.values()) if structure.hinted else 0.0
         if structure.domains and scoring.domain_bonus + region + hint >= threshold:
             keys.update((domain_key(d), 0.0) for d in structure.domains)
@@ -426,9 +438,11 @@ class ReadyLists:
         removed: Sequence[str],
         averages: dict[str, float],
         clear: bool = False,
-    ) -> int:
+    ) -> list[tuple[str, str, str]]:
         """Before an index commit: drop every list the change may alter, and hold back lists computed
-        meanwhile. Returns how many lists were dropped. Must be followed by end_change()."""
+        meanwhile. Returns the (list's subject, list's kind, record) of each kept list that a changed
+        record was not in and may now enter: what "a new match" notices start from. Must be followed
+        by end_change()."""
         if clear:
             try:
                 return self._change(changed, removed, averages, clear)
@@ -452,18 +466,20 @@ class ReadyLists:
 
     def _change(
         self, changed: Sequence[Changed], removed: Sequence[str], averages: dict[str, float], clear: bool
-    ) -> int:
+    ) -> list[tuple[str, str, str]]:
+        entries: list[tuple[str, str, str]] = []
         try:
             with self._write() as connection:
                 meta = dict(connection.execute("SELECT name, value FROM meta"))
                 if clear or meta.get("pending") or len(changed) + len(removed) > PERCOLATE_LIMIT:
                     # A pending mark left behind means a change died between its two steps: what it
-                    # meant to drop is unknown, so everything goes.
-                    dropped = connection.execute("DELETE FROM lists").rowcount
+                    # meant to drop is unknown, so everything goes. A bulk change tells of no entries.
+                    connection.execute("DELETE FROM lists")
                     connection.execute("DELETE FROM keys")
                 else:
-                    doomed = self._percolate(connection, changed, removed, averages)
-                    dropped = self._drop(
+                    doomed, entered = self._percolate(connection, changed, removed, averages)
+                    entries = self._entries(connection, entered)
+                    self._drop(
                         connection,
                         (
                             row
@@ -478,9 +494,22 @@ class ReadyLists:
                     " WHEN 'records' THEN value + ? ELSE value END",
                     (len(changed) + len(removed),),
                 )
-                return dropped
+                return entries
         except sqlite3.Error as exc:
             raise IndexUnavailableError(f"cannot update the ready match lists: {exc}") from exc
+
+    @staticmethod
+    def _entries(
+        connection: sqlite3.Connection, entered: dict[int, list[str]]
+    ) -> list[tuple[str, str, str]]:
+        """(subject, kind, record) for each list id → records that may enter it."""
+        found = []
+        for chunk in _chunks(sorted(entered)):
+            for list_id, subject, kind in connection.execute(
+                f"SELECT id, subject, kind FROM lists WHERE id IN ({_marks(chunk)})", chunk
+            ):
+                found.extend((subject, kind, uid) for uid in entered[list_id])
+        return found
 
     def end_change(self) -> None:
         """After the index commit (or its failure): lists may be kept again."""
@@ -529,9 +558,10 @@ class ReadyLists:
         changed: Sequence[Changed],
         removed: Sequence[str],
         averages: dict[str, float],
-    ) -> set[int]:
+    ) -> tuple[set[int], dict[int, list[str]]]:
         """The lists a change may alter: those holding a changed or removed record or made for one,
-        and those a changed record's best possible score would enter."""
+        and those a changed record's best possible score would enter (also returned alone: list id →
+        the records that may enter it)."""
         uids = [c.uid for c in changed] + list(removed)
         direct = [k for uid in uids for k in (member_key(uid), subject_key(uid))]
         doomed = {
@@ -541,9 +571,12 @@ class ReadyLists:
                 f"SELECT list FROM keys WHERE key IN ({_marks(chunk)})", chunk
             )
         }
+        direct = set(doomed)
+        entered: dict[int, list[str]] = {}
         for record in changed:
-            doomed |= self._entered(connection, record, averages, doomed)
-        return doomed
+            for list_id in self._entered(connection, record, averages, direct):
+                entered.setdefault(list_id, []).append(record.uid)
+        return direct | entered.keys(), entered
 
     def _entered(
         self, connection: sqlite3.Connection, record: Changed, averages: dict[str, float], doomed: set[int]
@@ -600,29 +633,35 @@ class ReadyLists:
         scoring = self._scoring
         codes = structure.codes or structure.hinted
         share = 1.0 if structure.codes else scoring.hint_share
-        cpv = next(
-            (
-                share * scoring.cpv_bonus[level]
-                for level, digits in scoring.cpv_levels
-                if any(code[:digits] in record.codes for code in codes)
-            ),
-            0.0,
-        )
+        related = [
+            level for code in codes for level, prefix in relation_levels(code) if prefix in record.codes
+        ]
+        cpv = max((share * scoring.cpv_bonus.get(level, 0.0) for level in related), default=0.0)
         domain = scoring.domain_bonus if record.domains & set(structure.domains) else 0.0
-        if not ((cpv and structure.codes) or domain or text):
+        # A shared domain alone never makes a match, nor does a CPV group (real or guessed).
+        strong = any(level in scoring.hint_relations for level in related)
+        if not (strong or text):
             return None
         region = (
             scoring.region_bonus
             if structure.nationwide or record.regions & {*structure.fylker, scoring.nationwide_key}
             else 0.0
         )
-        text_score = min(1.0, DRIFT * text / reference) if reference > 0 else (1.0 if text else 0.0)
+        if reference > 0:
+            share = DRIFT * text / reference
+            text_score = share / (share + scoring.text_half)
+        else:
+            text_score = 1.0 if text else 0.0
         return text_score + cpv + domain + region
 
 
 def _threshold(kept: KeptProfile) -> float:
-    """The score a record must reach to enter a full list; -1 when the list has room for anyone."""
-    return kept.hits[-1].score if kept.hits and len(kept.hits) >= kept.size else -1.0
+    """The score a record must reach to enter the list: the lowest hit's score when the list is full;
+    otherwise its confidence floor (-1 when it has none and room for anyone). A short list of
+    confident matches is thus dropped only by a record that could be confident too."""
+    if kept.hits and len(kept.hits) >= kept.size:
+        return kept.hits[-1].score
+    return kept.floor if kept.floor > 0 else -1.0
 
 
 def _packed(keys: Iterable[int]) -> bytes:

@@ -6,7 +6,6 @@ import heapq
 import html
 import itertools
 import logging
-import math
 import os
 import shutil
 import tempfile
@@ -15,7 +14,6 @@ import weakref
 from collections import Counter, OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 from whoosh import index as whoosh_index
@@ -41,30 +39,33 @@ from whoosh.writing import CLEAR
 
 from search.analysis import (
     ENGLISH,
+    ENGLISH_MARK,
     NORWEGIAN,
+    PART_MARK,
     TERM_TOKENIZER,
     analyzer_language,
-    compound_parts,
-    fold_accents,
+    query_word_terms,
     text_terms,
+    word_index_terms,
     word_spans,
-    word_term,
-    word_terms,
 )
 from search.base import (
     KINDS,
     NEED,
     Document,
+    Entered,
     Hit,
     IndexUnavailableError,
     MatchQuery,
     Reason,
     SearchQuery,
     SearchResult,
-    cpv_levels,
 )
-from search.cpv import normalise_cpv
+from search.confidence import calibration
+from search.cpv import RELATIONS, normalise_cpv, relation, relation_levels, relation_prefixes
+from search.evidence import PART
 from search.language import detect_language
+from search.profile import concepts, shared_words
 from search.ready import Changed, KeptProfile, ReadyLists, Scoring, Structure, age_limit, profile_hash
 
 log = logging.getLogger(__name__)
@@ -74,9 +75,11 @@ log = logging.getLogger(__name__)
 # read. A query word is looked up with both languages' terms, so an English word in a Norwegian record
 # is still found. The owner's name is searchable ("Bergen kommune" finds Bergen's needs) but match()
 # ignores it: it is no evidence that two records are about the same thing.
-TITLE_FIELD = "title_terms"
-BODY_FIELD = "body_terms"
-OWNER_FIELD = "owner_terms"
+# The field names carry the analysis's version: an index whose terms were made another way has other
+# fields, so its schema differs and `flask setup` / `flask reindex` rebuild it (search.analysis marks).
+TITLE_FIELD = "title_terms2"
+BODY_FIELD = "body_terms2"
+OWNER_FIELD = "owner_terms2"
 TEXT_BOOSTS = {TITLE_FIELD: 2.0, BODY_FIELD: 1.0, OWNER_FIELD: 0.5}
 MATCH_FIELDS = (TITLE_FIELD, BODY_FIELD)
 
@@ -117,21 +120,23 @@ REBUILD_BATCH = 500
 # of the cost.
 MATCH_CANDIDATES = 100
 MATCH_TERMS = 15
-# A word of the profile's title counts this many times as a word of its body.
-TITLE_WEIGHT = 2.0
-# The text score is the BM25F score over the profile's terms divided by a reference: the larger of the
-# best candidate's score and this share of what a record containing every profile term once, in title
-# and body, would score. A weak best match then stays weak instead of scoring 1.0.
-TEXT_REFERENCE = 0.35
-# Bonuses added to the text score.
-CPV_BONUS = {"code": 0.5, "class": 0.35, "group": 0.25, "division": 0.12}
-CPV_LEVEL_DIGITS = (("code", 8), ("class", 4), ("group", 3), ("division", 2))
-# A code guessed from a profile without codes (MatchQuery.hint_cpv) counts this share of a real one.
-HINT_SHARE = 0.5
+# The text score of a hit: s / (s + TEXT_HALF), where s is its BM25F score over the profile's concepts
+# divided by what a record holding every concept once, in title and body, would score. A record
+# sharing TEXT_HALF of the profile's evidence scores 0.5; the score never reaches 1.
+TEXT_HALF = 0.4
+# A record that shares only one of the profile's words (or only parts of them) has its text score
+# multiplied by this.
+ONE_WORD = 0.5
+# Bonuses added to the text score, by how strongly the CPV codes relate (search.cpv.relation): the
+# same code or class is strong evidence, a group weak, a shared division none.
+CPV_BONUS = {"code": 0.5, "class": 0.35, "group": 0.15}
+# A code guessed from a profile without codes (MatchQuery.hint_cpv) counts this share of a real one,
+# and relates to a record by the same code or class only (a guessed group is too vague).
+HINT_SHARE = 0.8
+HINT_DECAY = 0.5
+HINT_RELATIONS = ("code", "class")
 DOMAIN_BONUS = 0.12
 REGION_BONUS = 0.1
-# Sharing only a region (or being nationwide) says where, not what: such documents are not matches.
-QUALIFYING_REASONS = frozenset({"terms", "cpv", "domain"})
 # match() rescoring: how many records the text alone nominates, and Whoosh's BM25F parameters.
 TEXT_CANDIDATES = 200
 # search(): records rescored beyond the page asked for, and how much a record holding every word of
@@ -154,14 +159,15 @@ BITMAP_TERMS = 1_000
 ABSENT_WEIGHT = 1e6
 # How a changed record's best score in a kept list is bounded (search.ready): the ranking's own terms.
 SCORING = Scoring(
-    cpv_levels=CPV_LEVEL_DIGITS,
     cpv_bonus=CPV_BONUS,
     hint_share=HINT_SHARE,
+    hint_relations=HINT_RELATIONS,
     domain_bonus=DOMAIN_BONUS,
     region_bonus=REGION_BONUS,
     nationwide_key=NATIONWIDE_KEY,
     k1=BM25_K1,
     b=BM25_B,
+    text_half=TEXT_HALF,
 )
 
 
@@ -353,27 +359,12 @@ def _fields(doc: Document) -> dict:
         # A nationwide document counts once under every fylke facet (see _facets) and is found by
         # every fylke filter.
         "region": NATIONWIDE_KEY if doc.nationwide else _keywords(doc.fylker),
-        "cpv_all": _keywords(level for code in codes for level in (*cpv_levels(code), code)),
+        "cpv_all": _keywords(level for code in codes for level in (*relation_prefixes(code), code)),
         "cpv_div": _keywords(code[:2] for code in codes),
     }
     fields.update((name, value) for name, value in optional.items() if value)
     fields["date"] = _timestamp(doc.date) if doc.date is not None else UNDATED
     return fields
-
-
-@dataclass
-class _Concept:
-    """One term of a match profile: the word shown in reasons, how often the profile says it (title
-    words counting TITLE_WEIGHT times), and its document frequency per text field."""
-
-    term: str
-    surface: str
-    count: float = 0.0
-    fields: tuple[str, ...] = ()
-    weight: float = 0.0
-    # Whether the profile says the term as a word of its own, and the compounds it is a part of.
-    whole: bool = False
-    part_of: set[str] = field(default_factory=set)
 
 
 class _Bitmaps:
@@ -558,14 +549,14 @@ class WhooshIndex:
         finally:
             self._write_lock.release()
 
-    def apply(self, upserts: Iterable[Document], deletes: Iterable[tuple[str, int]]) -> None:
+    def apply(self, upserts: Iterable[Document], deletes: Iterable[tuple[str, int]]) -> list[Entered]:
         deleted = {_uid(kind, id) for kind, id in deletes}
         # Last version wins; a record both upserted and deleted in one call is deleted.
         documents = {_uid(doc.kind, doc.id): doc for doc in upserts}
         for uid in deleted:
             documents.pop(uid, None)
         if not documents and not deleted:
-            return
+            return []
         with self._writer() as writer:
             # One searcher for all the deletes: update_document/delete_by_term open a new one per call,
             # which made a large batch cost the square of the index size.
@@ -579,11 +570,15 @@ class WhooshIndex:
                 writer.add_document(**fields)
                 changed.append(_changed(fields))
             # Kept match lists this change may alter go before the commit shows it (search.ready).
-            self._ready.begin_change(changed, sorted(deleted), averages)
+            entries = self._ready.begin_change(changed, sorted(deleted), averages)
             try:
                 writer.commit()
             finally:
                 self._ready.end_change()
+        return [
+            Entered(subject=_parse_uid(subject), kind=kind, record=_parse_uid(record))
+            for subject, kind, record in entries
+        ]
 
     def rebuild(self, documents: Iterable[Document]) -> int:
         seen: set[str] = set()
@@ -711,19 +706,24 @@ class WhooshIndex:
         names; a record needs any word, and more words score more. People type words, not query
         syntax: "kind:need", "a*" or '"quoted' are plain words here.
 
-        A compound's parts are searched only when no record holds the compound itself: records are
-        indexed with their compounds' parts, so "bolig" finds "omsorgsbolig" anyway, and the parts of
-        a common compound ("rammeavtale" → ramme, avtale) would match most of the index."""
+        A word is found said on its own and as a compound's part ("bolig" finds "omsorgsbolig"), the
+        part weighing less. A compound's own parts are searched only when no record holds the
+        compound itself: the parts of a common compound ("rammeavtale" → ramme, avtale) would match
+        most of the index."""
         groups: dict[tuple[str, ...], Query] = {}
         # A pasted page would make a query of hundreds of OR groups; people search with a few words.
         for _, _, word in itertools.islice(word_spans(text), MAX_QUERY_WORDS):
-            terms = _query_word_terms(word)
-            whole = tuple(dict.fromkeys(t[0] for t in (word_terms(word, lang) for lang in LANGUAGES) if t))
+            terms = query_word_terms(word)
+            whole = _whole_terms(word)
             if sum(searcher.doc_frequency(f, t) for f in MATCH_FIELDS for t in whole) >= RARE_COMPOUND:
-                terms = whole
+                terms = (*whole, *(PART_MARK + t for t in whole if not t.startswith(ENGLISH_MARK)))
             if terms and terms not in groups:
                 groups[terms] = Or(
-                    [Term(field, term, boost=boost) for field, boost in TEXT_BOOSTS.items() for term in terms]
+                    [
+                        Term(field, term, boost=boost * (PART if _is_part(term, whole) else 1.0))
+                        for field, boost in TEXT_BOOSTS.items()
+                        for term in terms
+                    ]
                 )
         if not groups:
             return None
@@ -826,48 +826,6 @@ class WhooshIndex:
 
     # -- match ----------------------------------------------------------------------------------
 
-    def _concepts(self, searcher, title: str, text: str) -> tuple[list[_Concept], list[tuple[str, str]]]:
-        """The profile's MATCH_TERMS most distinctive terms (weighted count × IDF) that are in the index,
-        and the (field, term) pairs of its terms that no record holds in that field.
-
-        Every record is analysed in its own language, so the profile's language picks its terms; only a
-        text that shows no language (a few words) is looked up in both. A compound adds its parts as
-        terms of their own ("omsorgsboliger" → omsorg, bolig), so it meets records that use the parts.
-        """
-        detected = detect_language(f"{title}\n{text}", default="")
-        languages = (ENGLISH,) if detected == "en" else (NORWEGIAN,) if detected else (NORWEGIAN, ENGLISH)
-        concepts: dict[str, _Concept] = {}
-        for weight, part in ((TITLE_WEIGHT, title), (1.0, text)):
-            for start, end, word in word_spans(part):
-                surface = part[start:end]
-                for language in languages:
-                    surfaced = _surfaced_terms(word, surface, language)
-                    for position, (term, shown) in enumerate(surfaced):
-                        concept = concepts.get(term)
-                        if concept is None:
-                            concept = concepts[term] = _Concept(term=term, surface=shown)
-                        elif shown.islower() and not concept.surface.islower():
-                            # Show a word as the text mostly writes it: "boliger", not a sentence's "Boliger".
-                            concept.surface = shown
-                        concept.count += weight
-                        if position == 0:
-                            concept.whole = True
-                        else:
-                            concept.part_of.add(surfaced[0][0])
-        found = []
-        absent = []
-        statistics = self._bitmaps_for(searcher).idf
-        for concept in concepts.values():
-            idfs = {f: statistics(f, concept.term) for f in MATCH_FIELDS}
-            concept.fields = tuple(f for f, idf in idfs.items() if idf)
-            absent.extend((f, concept.term) for f, idf in idfs.items() if not idf)
-            if concept.fields:
-                idf = max(idfs.values())
-                concept.weight = (1 + math.log(concept.count)) * idf
-                found.append(concept)
-        found.sort(key=lambda c: (-c.weight, c.term))
-        return found[:MATCH_TERMS], absent
-
     def match(
         self, query: MatchQuery, use_cache: bool = True, subject: tuple[str, int] | None = None
     ) -> list[Hit]:
@@ -937,6 +895,8 @@ class WhooshIndex:
     def _kept_profile(
         uid: str, profile: str, query: MatchQuery, hits: list[Hit], clauses: list, reference: float
     ) -> KeptProfile:
+        """A computed list with what percolation needs. A short list is as full as the profile's
+        confident matches make it: only a record that could clear the confidence floor may enter it."""
         codes = _cpv_codes(query.cpv)
         return KeptProfile(
             subject=uid,
@@ -956,11 +916,17 @@ class WhooshIndex:
             stages=tuple(_keyword(s) for s in query.stages) if query.kind == NEED else (),
             exclude_owners=tuple(str(owner) for owner in query.exclude_owner_ids),
             exclude_uids=tuple(_uid(query.kind, id) for id in query.exclude_ids),
+            floor=_topic_floor(query),
         )
 
     def _match(self, searcher, query: MatchQuery) -> tuple[list[Hit], list[tuple[str, str, float]], float]:
         """The ranked hits, the profile's weighted (field, term, weight) clauses and its text reference
-        score (what percolation needs to bound a new record's score)."""
+        score (what percolation needs to bound a new record's score).
+
+        A hit's score is its topic score — text (search.profile concepts, never boilerplate), CPV
+        relation and domain — plus a region bonus; its confidence comes from the topic score alone
+        (search.confidence). Only hits with topic evidence (shared concepts, or a CPV relation of at
+        least a group) are candidates, and with `min_confidence` only those that clear it are listed."""
         codes = _cpv_codes(query.cpv)
         hinted = _cpv_codes(query.hint_cpv) if not codes else ()
         domains = [_keyword(d) for d in query.domains if d.strip()]
@@ -972,106 +938,152 @@ class WhooshIndex:
         excluded = bitmaps.any_of("owner", (str(owner) for owner in query.exclude_owner_ids))
         excluded |= bitmaps.any_of("uid", (_uid(query.kind, id) for id in query.exclude_ids))
         allowed &= ~excluded
-        concepts, absent = self._concepts(searcher, query.title, query.text)
-        if not allowed:
-            # Any record sharing a word may be the first to enter the empty list.
-            words = [(f, c.term, ABSENT_WEIGHT) for c in concepts for f in c.fields]
-            return [], words + [(f, term, ABSENT_WEIGHT) for f, term in absent], 0.0
-        members = allowed.to_bytes(bitmaps.bytes, "little")
+        found, absent = concepts(query.title, query.text, bitmaps.idf, MATCH_FIELDS, MATCH_TERMS)
+        # (field, index term, weight, concept number, shown in reasons): a part meeting a part counts a
+        # little but is no reason a person would accept ("nattevakt" and "legevakt").
         clauses = [
-            (field, concept.term, TEXT_BOOSTS[field] * (1 + math.log(concept.count)), index)
-            for index, concept in enumerate(concepts)
-            for field in concept.fields
+            (field, term, TEXT_BOOSTS[field] * concept.said * factor * concept.idf[field], n, factor >= PART)
+            for n, concept in enumerate(found)
+            for term, factor in concept.forms
+            for field in MATCH_FIELDS
         ]
-        # What a record holding every profile term once, in title and body, would score (BM25F gives a
-        # term found once in a field of average length its IDF).
-        idf = [bitmaps.idf(field, term) for field, term, _, _ in clauses]
-        reference = TEXT_REFERENCE * sum(boost * i for (_, _, boost, _), i in zip(clauses, idf, strict=True))
+        # What a record holding every concept once, in title and body, would score (BM25F gives a term
+        # found once in a field of average length its IDF).
+        reference = sum(
+            TEXT_BOOSTS[field] * concept.said * concept.strength * concept.idf[field]
+            for concept in found
+            for field in MATCH_FIELDS
+        )
+        weighted = [(f, t, w) for f, t, w, _, _ in clauses]
+        # A profile word no record holds yet would weigh most of all once one does: a record bringing it
+        # in always reaches a kept list.
+        kept = weighted + [(field_name, term, ABSENT_WEIGHT) for field_name, term in absent]
+        if not allowed:
+            return [], [(f, t, ABSENT_WEIGHT) for f, t, _ in kept], 0.0
+        members = allowed.to_bytes(bitmaps.bytes, "little")
+        # Only terms some record holds in the field are read.
+        live = [n for n, (f, t, _, _, _) in enumerate(clauses) if bitmaps.df(f, t)]
 
         # Every posting of the profile's terms once, read a block at a time, scored without the length
         # normalisation (which needs a lookup per record); the best are rescored exactly below. Whoosh's
         # own OR query took 100–250 ms here at 150,000 records, mostly in per-posting method calls.
-        common_limit = max(COMMON_SHARE * searcher.doc_count_all(), COMMON_MIN)
-        common = [n for n, (f, t, _, _) in enumerate(clauses) if bitmaps.df(f, t) > common_limit]
         # A common word brings in no candidates: reading its postings would cost more than all the
         # rest. It still counts for the candidates, as if said once (from its bitmap).
-        weights = [boost * term_idf for (_, _, boost, _), term_idf in zip(clauses, idf, strict=True)]
-
-        def kept_clauses() -> list[tuple[str, str, float]]:
-            # A profile word no record holds yet would weigh most of all once one does: a record
-            # bringing it in always reaches a kept list.
-            weighted = [(c[0], c[1], w) for c, w in zip(clauses, weights, strict=True)]
-            return weighted + [(field_name, term, ABSENT_WEIGHT) for field_name, term in absent]
-
+        common_limit = max(COMMON_SHARE * searcher.doc_count_all(), COMMON_MIN)
+        common = {n for n in live if bitmaps.df(clauses[n][0], clauses[n][1]) > common_limit}
         approx, frequencies = _accumulate(
             searcher,
-            [
-                (field_name, term, 0.0 if number in common else weights[number])
-                for number, (field_name, term, _, _) in enumerate(clauses)
-            ],
+            [(f, t, w if n in live and n not in common else 0.0) for n, (f, t, w, *_) in enumerate(clauses)],
         )
         candidates = set(_best_allowed(approx, members, TEXT_CANDIDATES))
-        # Records sharing a CPV code, then class, group and division, however little text they share.
-        for _, digits in CPV_LEVEL_DIGITS:
-            if len(candidates) >= TEXT_CANDIDATES + MATCH_CANDIDATES or not codes:
+        # Records related by CPV code, class or group, however little text they share.
+        for level in ("code", "class", "group"):
+            if len(candidates) >= TEXT_CANDIDATES + MATCH_CANDIDATES:
                 break
-            level = bitmaps.any_of("cpv_all", dict.fromkeys(code[:digits] for code in codes)) & allowed
-            candidates.update(_docnums(level, TEXT_CANDIDATES + MATCH_CANDIDATES - len(candidates)))
+            prefixes = {prefix for code in codes for name, prefix in relation_levels(code) if name == level}
+            bits = bitmaps.any_of("cpv_all", sorted(prefixes)) & allowed
+            candidates.update(_docnums(bits, TEXT_CANDIDATES + MATCH_CANDIDATES - len(candidates)))
         if hinted:
-            # Codes guessed from the text: records of the same class that share some text.
-            level = bitmaps.any_of("cpv_all", dict.fromkeys(code[:4] for code in hinted)) & allowed
-            candidates.update(d for d in _docnums(level, MATCH_CANDIDATES) if d in approx)
-        if domains and len(candidates) < MATCH_CANDIDATES:
-            # Sharing only a domain is the weakest reason: such records fill a short list, never a long one.
-            level = bitmaps.any_of("domain", domains) & allowed
-            candidates.update(_docnums(level, MATCH_CANDIDATES - len(candidates)))
+            # Codes guessed from the text (CPV suggestion) bring in records of the same code or class:
+            # they carry the concept across words and languages ("renhold" and "cleaning").
+            prefixes = {p for c in hinted for name, p in relation_levels(c) if name in HINT_RELATIONS}
+            level = bitmaps.any_of("cpv_all", sorted(prefixes)) & allowed
+            candidates.update(_docnums(level, MATCH_CANDIDATES))
         if not candidates:
-            return [], kept_clauses(), reference
+            return [], kept, reference
         for number in common:
-            field_name, term, _, _ = clauses[number]
+            field_name, term, _, _, _ = clauses[number]
             holders = bitmaps.term(field_name, term).to_bytes(bitmaps.bytes, "little")
             frequencies[number] = {d: 1.0 for d in candidates if holders[d >> 3] >> (d & 7) & 1}
-        fields = [(clause[0], weight) for clause, weight in zip(clauses, weights, strict=True)]
+        fields = [(f, w) for f, _, w, _, _ in clauses]
         text_scores, shared = _rescore(searcher, candidates, fields, frequencies)
-        shared = {d: {clauses[number][3] for number in numbers} for d, numbers in shared.items()}
-        scale = max(max(text_scores.values(), default=0.0), reference)
 
         # Bonuses from bits first; stored fields (for the reasons' values) only for the hits returned.
         size = bitmaps.bytes
-        levels = [
-            (CPV_BONUS[level], bitmaps.any_of("cpv_all", {c[:digits] for c in codes}))
-            for level, digits in CPV_LEVEL_DIGITS
-            if codes
+        levels = [(bonus, bits.to_bytes(size, "little")) for bonus, bits in _relation_bits(bitmaps, codes, 1)]
+        # The first guess is the likeliest: each further one counts HINT_DECAY as much as the one before.
+        guesses = [
+            (bonus, bits.to_bytes(size, "little"), name in HINT_RELATIONS)
+            for rank, code in enumerate(hinted)
+            for bonus, bits, name in _relation_bits(bitmaps, [code], HINT_SHARE * HINT_DECAY**rank, True)
         ]
-        # A guessed code ranks, but gives no reason and alone never makes a match.
-        levels += [
-            (HINT_SHARE * CPV_BONUS[level], bitmaps.any_of("cpv_all", {c[:digits] for c in hinted}))
-            for level, digits in CPV_LEVEL_DIGITS
-            if hinted
-        ]
-        levels = [(bonus, bits.to_bytes(size, "little")) for bonus, bits in levels]
         in_domain = bitmaps.any_of("domain", domains).to_bytes(size, "little")
         in_region = bitmaps.any_of("region", (*fylker, NATIONWIDE_KEY)).to_bytes(size, "little")
+        floor = _topic_floor(query)
         ranked = []
         for docnum in candidates:
             byte, bit = docnum >> 3, docnum & 7
-            cpv = next((bonus for bonus, bits in levels if bits[byte] >> bit & 1), 0.0)
-            domain = DOMAIN_BONUS if in_domain[byte] >> bit & 1 else 0.0
-            if not ((cpv and not hinted) or domain or docnum in shared):
+            cpv = max((bonus for bonus, bits in levels if bits[byte] >> bit & 1), default=0.0)
+            hinted_here = [(b, k) for b, bits, k in guesses if bits[byte] >> bit & 1]
+            guess, strong = max(hinted_here, default=(0.0, False))
+            text = _text_score(text_scores.get(docnum, 0.0), reference)
+            words = len({clauses[n][3] for n in shared.get(docnum, ()) if clauses[n][4]})
+            if words < 2:
+                # One shared word is thin evidence, however rare ("Familiens hus", "Familiens utfordringer").
+                text *= ONE_WORD
+            # A shared word a person would accept, or a CPV code or class (real or guessed), makes a
+            # match; a shared domain, a CPV group or compounds sharing a part only add to one.
+            if not (words or strong or cpv >= CPV_BONUS["class"]):
+                continue
+            topic = text + max(cpv, guess) + (DOMAIN_BONUS if in_domain[byte] >> bit & 1 else 0.0)
+            if topic < floor - 1e-9:
                 continue
             region = REGION_BONUS if query.nationwide or in_region[byte] >> bit & 1 else 0.0
-            text_score = text_scores.get(docnum, 0.0) / scale if scale else 0.0
-            ranked.append((round(text_score + cpv + domain + region, 6), docnum))
+            ranked.append((round(topic + region, 6), round(topic, 6), docnum))
         hits = []
+        scale = calibration(query.kind)
         # Equal scores keep index order, which is the order records were saved in, mostly.
-        for score, docnum in sorted(ranked, key=lambda pair: (-pair[0], pair[1]))[: query.limit]:
+        for score, topic, docnum in sorted(ranked, key=lambda row: (-row[0], row[2]))[: query.limit]:
             stored = searcher.stored_fields(docnum)
-            reasons, _ = _structure_reasons(stored, codes, domains, fylker, query.nationwide)
-            if docnum in shared:
-                reasons.insert(0, Reason(kind="terms", values=_shared_words(concepts, shared[docnum])))
+            guessed = not codes
+            reasons = _structure_reasons(stored, codes or hinted, domains, fylker, query.nationwide, guessed)
+            words = {clauses[n][3] for n in shared.get(docnum, ()) if clauses[n][4]}
+            if words:
+                reasons.insert(0, Reason(kind="terms", values=shared_words(found, words)))
             kind, id = _parse_uid(stored["uid"])
-            hits.append(Hit(kind=kind, id=id, score=score, owner_id=_owner(stored), reasons=tuple(reasons)))
-        return hits, kept_clauses(), reference
+            hits.append(
+                Hit(
+                    kind=kind,
+                    id=id,
+                    score=score,
+                    owner_id=_owner(stored),
+                    reasons=tuple(reasons),
+                    confidence=scale.confidence(topic),
+                )
+            )
+        return hits, kept, reference
+
+
+def _text_score(raw: float, reference: float) -> float:
+    """A record's text score from its BM25F score over the profile's concepts (see TEXT_HALF)."""
+    if raw <= 0 or reference <= 0:
+        return 0.0
+    share = raw / reference
+    return share / (share + TEXT_HALF)
+
+
+def _topic_floor(query: MatchQuery) -> float:
+    """The topic score a hit needs to be listed (0 when the query lists every candidate)."""
+    if query.min_confidence <= 0:
+        return 0.0
+    return calibration(query.kind).floor(query.min_confidence)
+
+
+def _relation_bits(bitmaps: _Bitmaps, codes: Sequence[str], share: float, named: bool = False) -> list:
+    """(bonus, records) for each CPV relation of the codes, strongest first; with `named`, (bonus,
+    records, relation)."""
+    if not codes:
+        return []
+    levels: dict[str, set[str]] = {}
+    for code in codes:
+        for name, prefix in relation_levels(code):
+            levels.setdefault(name, set()).add(prefix)
+    found = [
+        (share * CPV_BONUS[name], bitmaps.any_of("cpv_all", sorted(levels[name])), name)
+        for name in RELATIONS
+        if name in levels and name in CPV_BONUS
+    ]
+    return found if named else [row[:2] for row in found]
 
 
 def _word_groups(query: Query) -> list[Query]:
@@ -1196,34 +1208,16 @@ def _docnums(bits: int, limit: int) -> list[int]:
     return found
 
 
-def _shared_words(concepts: Sequence[_Concept], shared: set[int]) -> tuple[str, ...]:
-    """The words a record shares with the profile, most distinctive first, each once: a compound found
-    whole is shown alone, not with its parts ("omsorgsboliger", not also "omsorg" and "boliger")."""
-    found = {concepts[index].term for index in shared}
-    words = (
-        concepts[index].surface
-        for index in sorted(shared)
-        if concepts[index].whole or not (concepts[index].part_of & found)
+def _whole_terms(word: str) -> tuple[str, ...]:
+    """A typed word's whole-word index terms in both languages (no parts)."""
+    return tuple(
+        dict.fromkeys(terms[0] for terms in (word_index_terms(word, lang) for lang in LANGUAGES) if terms)
     )
-    return tuple(dict.fromkeys(words))
 
 
-def _query_word_terms(word: str) -> tuple[str, ...]:
-    """A typed word's terms in both languages, with its compound parts: records are analysed in their
-    own language, and the searcher's language is unknown."""
-    return tuple(dict.fromkeys((*word_terms(word, NORWEGIAN), *word_terms(word, ENGLISH))))
-
-
-def _surfaced_terms(word: str, surface: str, language: str) -> list[tuple[str, str]]:
-    """(term, word to show) for a profile word: the word itself, then its compound parts."""
-    terms = word_terms(word, language)
-    if not terms:
-        return []
-    shown = [(terms[0], surface)]
-    if len(terms) > 1:
-        by_term = {word_term(part, language): part for part in compound_parts(fold_accents(word))}
-        shown += [(term, by_term.get(term, term)) for term in terms[1:]]
-    return shown
+def _is_part(term: str, whole: Sequence[str]) -> bool:
+    """Whether a searched index term is a part (of the record's compound, or of the typed word)."""
+    return term not in whole
 
 
 def _owner(stored: dict) -> int | None:
@@ -1253,29 +1247,38 @@ def _facets(bitmaps: _Bitmaps, matched: int) -> dict[str, dict[str, int]]:
 
 
 def _structure_reasons(
-    stored: dict, codes: Sequence[str], domains: Sequence[str], fylker: set[str], nationwide: bool
-) -> tuple[list[Reason], float]:
+    stored: dict,
+    codes: Sequence[str],
+    domains: Sequence[str],
+    fylker: set[str],
+    nationwide: bool,
+    guessed: bool = False,
+) -> list[Reason]:
+    """The CPV relation (the strongest, with the pairs of codes at that strength; a shared division is
+    none), the shared domains and the region of a hit. Codes guessed from a profile's text give a
+    reason of detail "suggested" when they relate by code or class: "the text is likely about what
+    this record's code says"."""
     reasons: list[Reason] = []
-    bonus = 0.0
     doc_codes = stored.get("cpv") or ()
-    for level, digits in CPV_LEVEL_DIGITS:
-        pairs = tuple(f"{q}~{d}" for q in codes for d in doc_codes if q[:digits] == d[:digits])
-        if pairs:
-            reasons.append(Reason(kind="cpv", values=pairs, detail=level))
-            bonus += CPV_BONUS[level]
-            break
+    pairs: dict[str, list[str]] = {}
+    for code in codes:
+        for other in doc_codes:
+            level = relation(code, other)
+            if level in CPV_BONUS and (not guessed or level in HINT_RELATIONS):
+                pairs.setdefault(level, []).append(f"{code}~{other}")
+    strongest = next((level for level in RELATIONS if level in pairs), None)
+    if strongest is not None:
+        detail = "suggested" if guessed else strongest
+        reasons.append(Reason(kind="cpv", values=tuple(pairs[strongest]), detail=detail))
     shared_domains = tuple(d for d in _split(stored, "domain") if d in domains)
     if shared_domains:
         reasons.append(Reason(kind="domain", values=shared_domains))
-        bonus += DOMAIN_BONUS
     shared_fylker = tuple(f for f in _split(stored, "fylke") if f in fylker)
     if shared_fylker:
         reasons.append(Reason(kind="region", values=shared_fylker, detail="fylke"))
-        bonus += REGION_BONUS
     elif nationwide or stored.get("nationwide"):
         reasons.append(Reason(kind="region", detail="nationwide"))
-        bonus += REGION_BONUS
-    return reasons, bonus
+    return reasons
 
 
 # -- highlighting -------------------------------------------------------------------------------
@@ -1291,8 +1294,13 @@ def _tokens(text: str, terms: frozenset[str]) -> Iterator[Token]:
     for start, end, word in word_spans(text):
         token = Token(chars=True)
         token.text, token.startchar, token.endchar, token.boost = word, start, end, 1.0
-        token.matched = not terms.isdisjoint(_query_word_terms(word))
+        token.matched = not terms.isdisjoint(_word_index_forms(word))
         yield token
+
+
+def _word_index_forms(word: str) -> tuple[str, ...]:
+    """Every index term a record's word may be held under, in either language."""
+    return tuple(dict.fromkeys(t for lang in LANGUAGES for t in word_index_terms(word, lang)))
 
 
 def _highlight(text: str, terms: frozenset[str], fragmenter, top: int) -> str | None:

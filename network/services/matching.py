@@ -17,15 +17,23 @@ from flask import current_app
 from network import reference
 from network.extensions import db
 from network.indexing import need_fylker, need_text
-from network.models import Capability, Domain, Need, Organisation, Stage
-from search import CAPABILITY, NEED, ORGANISATION, CpvSuggester, Hit, MatchQuery, Reason, SearchIndex
+from network.models import Capability, Domain, Need, Organisation, Stage, User
+from search import (
+    CAPABILITY,
+    CONFIDENT,
+    NEED,
+    ORGANISATION,
+    CpvSuggester,
+    Hit,
+    MatchQuery,
+    Reason,
+    SearchIndex,
+)
 
 log = logging.getLogger(__name__)
 
 # A need without CPV codes is matched with this many codes suggested from its text as ranking hints.
-HINT_CODES = 2
-# Level at which a need's CPV hint meets another need's codes: the group (three digits).
-HINT_LEVEL = 3
+HINT_CODES = 4
 HINTS_KEPT = 2_048
 # Hits asked of the index per supplier or peer shown: a supplier's several capabilities and a body's
 # several needs count once, and weak peers are left out.
@@ -42,6 +50,8 @@ class SupplierMatch:
     score: float
     reasons: list[Reason]
     capabilities: list[Capability] = field(default_factory=list)
+    # How likely the match is to be right, 0–1 (search.confidence).
+    confidence: float = 0.0
 
 
 @dataclass
@@ -49,6 +59,13 @@ class NeedMatch:
     need: Need
     score: float
     reasons: list[Reason]
+    confidence: float = 0.0
+
+
+def min_confidence() -> float:
+    """The confidence a match needs to be listed: search.confidence.CONFIDENT unless the app's
+    MATCH_CONFIDENCE says otherwise (0 lists every candidate with some evidence)."""
+    return float(current_app.config.get("MATCH_CONFIDENCE", CONFIDENT))
 
 
 def load_in_order(model, ids: Sequence[int]) -> list:
@@ -71,14 +88,6 @@ def _merge_reasons(hits: Sequence[Hit]) -> list[Reason]:
 def _signal_domains(domains) -> tuple[str, ...]:
     """ "Other" says nothing about what two records share, so it is no reason to match them."""
     return tuple(d for d in domains if d and d != Domain.OTHER.value)
-
-
-def _strong_enough(hit: Hit) -> bool:
-    """A peer or a similar need must share more than one common word: a CPV relation, two or more
-    distinctive terms, or a term within the same priority domain."""
-    kinds = {r.kind for r in hit.reasons}
-    terms = next((r.values for r in hit.reasons if r.kind == "terms"), ())
-    return "cpv" in kinds or len(terms) >= 2 or (len(terms) == 1 and "domain" in kinds)
 
 
 def _hint_cpv(title: str, text: str) -> tuple[str, ...]:
@@ -118,6 +127,7 @@ def _need_profile(need: Need, kind: str, limit: int, **extra) -> MatchQuery:
         hint_cpv=() if need.cpv else _hint_cpv(need.title, text),
         fylker=need_fylker(need),
         limit=limit,
+        min_confidence=min_confidence(),
         **extra,
     )
 
@@ -151,6 +161,7 @@ def suppliers_for_need(
                 score=round(owner_hits[0].score, 4),
                 reasons=_merge_reasons(owner_hits),
                 capabilities=[caps[h.id] for h in owner_hits if h.id in caps],
+                confidence=max(h.confidence for h in owner_hits),
             )
         )
     return results
@@ -159,7 +170,7 @@ def suppliers_for_need(
 def _need_matches(hits: Sequence[Hit]) -> list[NeedMatch]:
     needs = {n.id: n for n in load_in_order(Need, [h.id for h in hits])}
     return [
-        NeedMatch(need=needs[h.id], score=round(h.score, 4), reasons=list(h.reasons))
+        NeedMatch(need=needs[h.id], score=round(h.score, 4), reasons=list(h.reasons), confidence=h.confidence)
         for h in hits
         if h.id in needs
     ]
@@ -185,15 +196,7 @@ def peers_for_need(
         need, NEED, limit * PEER_HITS, stages=PEER_STAGES, exclude_owner_ids=(need.organisation_id,)
     )
     hits = index.match(profile, use_cache=use_cache, subject=(NEED, need.id))
-    peers = [h for h in hits if _strong_enough(h)]
-    weak = [h for h in hits if not _strong_enough(h)]
-    if weak and profile.hint_cpv:
-        # A need without codes: one shared term is enough when the other need carries a code of the
-        # class its text most likely belongs to (the CPV hint), since the body did not say.
-        hinted = {code[:HINT_LEVEL] for code in profile.hint_cpv}
-        rows = {n.id: n for n in load_in_order(Need, [h.id for h in weak])}
-        peers += [h for h in weak if h.id in rows and hinted & {c[:HINT_LEVEL] for c in rows[h.id].cpv or ()}]
-    return _need_matches(_once_per_body(peers)[:limit])
+    return _need_matches(_once_per_body(hits)[:limit])
 
 
 def similar_needs(
@@ -217,12 +220,13 @@ def similar_needs(
             stages=PEER_STAGES,
             exclude_owner_ids=(own_org_id,) if own_org_id else (),
             exclude_ids=(exclude_id,) if exclude_id else (),
-            limit=limit * 2,
+            limit=limit,
+            min_confidence=min_confidence(),
         ),
         # The text changes as it is written: nothing to keep.
         use_cache=False,
     )
-    return _need_matches([h for h in hits if _strong_enough(h)][:limit])
+    return _need_matches(hits)
 
 
 def needs_for_supplier(
@@ -248,6 +252,7 @@ def needs_for_supplier(
             nationwide=any(c.nationwide for c in caps),
             stages=(Stage.OPEN.value,),
             limit=limit,
+            min_confidence=min_confidence(),
         ),
         use_cache=use_cache,
         subject=(ORGANISATION, org.id),
@@ -255,8 +260,9 @@ def needs_for_supplier(
     return _need_matches(hits)
 
 
-# Suppliers and peers on a need page.
+# Suppliers and peers on a need page, and needs on a supplier's "needs for you" page.
 PAGE_LIST = 10
+FOR_YOU_LIST = 20
 # Needs whose rows are read at once while their lists are kept ready.
 WARM_BATCH = 200
 
@@ -308,6 +314,29 @@ def warm_need_lists(
                 db.session.expunge(row)
         if progress is not None:
             progress(report.kept, report.missing)
+    return report
+
+
+def warm_supplier_lists(index: SearchIndex, deadline: float | None = None) -> WarmReport:
+    """Compute and keep the "needs for you" list of every supplier with users and capabilities that has
+    none (or whose list aged), so a need that enters it is noticed (services/match_notices). Stops at
+    `deadline` like warm_need_lists."""
+    have = index.kept_subjects(NEED, FOR_YOU_LIST)
+    with_users = sa.select(User.organisation_id).where(User.organisation_id.is_not(None))
+    with_capabilities = sa.select(Capability.organisation_id)
+    ids = db.session.scalars(
+        sa.select(Organisation.id)
+        .where(Organisation.id.in_(with_users), Organisation.id.in_(with_capabilities))
+        .order_by(Organisation.id)
+    )
+    missing = [i for i in ids if (ORGANISATION, i) not in have]
+    report = WarmReport(missing=len(missing))
+    for org in load_in_order(Organisation, missing):
+        if deadline is not None and time.monotonic() > deadline:
+            report.finished = False
+            return report
+        needs_for_supplier(org, index, limit=FOR_YOU_LIST)
+        report.kept += 1
     return report
 
 

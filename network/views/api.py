@@ -159,14 +159,16 @@ def need(need_id: int):
 def need_suppliers(need_id: int):
     limit = _limit(10)
     matches = matching.suppliers_for_need(_published_need(need_id), get_index(), limit=limit)
-    return jsonify({"items": [serializers.supplier_match_dict(m) for m in matches]})
+    items = [serializers.supplier_match_dict(m) for m in matches]
+    return jsonify(serializers.match_list_dict(items, matching.min_confidence()))
 
 
 @bp.get("/needs/<int:need_id>/peers")
 def need_peers(need_id: int):
     limit = _limit(10)
     matches = matching.peers_for_need(_published_need(need_id), get_index(), limit=limit)
-    return jsonify({"items": serializers.need_match_dicts(matches)})
+    items = serializers.need_match_dicts(matches)
+    return jsonify(serializers.match_list_dict(items, matching.min_confidence()))
 
 
 # -- organisations ----------------------------------------------------------------------------
@@ -184,7 +186,8 @@ def needs_for_you(org_id: int):
     if not org.is_supplier:
         raise ValidationError(_("Needs are ranked for suppliers only; this organisation is a public body."))
     matches = matching.needs_for_supplier(org, get_index(), limit=limit)
-    return jsonify({"items": serializers.need_match_dicts(matches)})
+    items = serializers.need_match_dicts(matches)
+    return jsonify(serializers.match_list_dict(items, matching.min_confidence()))
 
 
 # -- capabilities -----------------------------------------------------------------------------

@@ -316,7 +316,9 @@ def test_suppliers_rank_shared_cpv_and_text_first(client, make):
     if weak.id in orgs:
         assert payload["items"][1]["score"] <= payload["items"][0]["score"]
     best = payload["items"][0]
-    assert set(best) == {"organisation", "score", "reasons", "capabilities"}
+    assert set(best) == {"organisation", "score", "confidence", "reasons", "capabilities"}
+    # Every listed match is at least as likely right as the list's floor, which the answer states.
+    assert 0 < payload["min_confidence"] <= min(item["confidence"] for item in payload["items"]) <= 1
     assert set(best["organisation"]) == ORGANISATION_FIELDS
     assert best["organisation"]["key"] == "journal-as"
     assert best["organisation"]["url"].endswith(f"/{good.id}")
@@ -358,7 +360,8 @@ def test_peers_are_other_bodies_needs(client, make):
     assert need.id not in found
     assert own_sibling.id not in found
     item = payload["items"][0]
-    assert set(item) == {"need", "score", "reasons"}
+    assert set(item) == {"need", "score", "confidence", "reasons"}
+    assert payload["min_confidence"] <= item["confidence"] <= 1
     assert set(item["need"]) == NEED_FIELDS
     assert item["need"]["key"] == "peer-1"
     assert_embedded_owner(item["need"], other)
@@ -377,7 +380,7 @@ def test_needs_for_you_ranks_open_needs_for_a_supplier(client, make):
 
     assert [item["need"]["id"] for item in payload["items"]] == [open_need.id]
     item = payload["items"][0]
-    assert set(item) == {"need", "score", "reasons"}
+    assert set(item) == {"need", "score", "confidence", "reasons"}
     assert set(item["need"]) == NEED_FIELDS
     assert_reasons(item["reasons"])
 

@@ -179,13 +179,17 @@ def test_a_body_with_several_matching_needs_is_one_peer(app, make, index):
 
 
 def test_a_compound_meets_its_parts(app, make, index):
-    need = make.need(title="Flere omsorgsboliger", description="Bygging og drift.", cpv=[], domain="other")
+    need = make.need(
+        title="Flere omsorgsboliger", description="Trygge hjem for demente eldre.", cpv=[], domain="other"
+    )
     housing = make.supplier(name="Bolig AS")
-    make.capability(housing, title="Boliger for eldre", description="Vi bygger boliger.", cpv=[], domains=[])
+    make.capability(
+        housing, title="Boliger med omsorg", description="Hjem for demente eldre.", cpv=[], domains=[]
+    )
     (match,) = matching.suppliers_for_need(need, index)
     assert match.organisation.name == "Bolig AS"
     terms = next(r for r in match.reasons if r.kind == "terms")
-    assert "boliger" in terms.values
+    assert {"boliger", "omsorg"} <= set(terms.values)
 
 
 def test_cpv_suggestions_learn_from_notices_and_needs(app, make):
@@ -208,14 +212,16 @@ def test_a_need_without_codes_ranks_by_the_codes_its_text_suggests(app, make, in
     winter = make.supplier(name="Vinterdrift AS")
     make.capability(winter, title="Veier", description="Snøbrøyting av veier.", cpv=["90620000"], domains=[])
     results = matching.suppliers_for_need(need, index)
-    assert [m.organisation.name for m in results] == ["Vinterdrift AS", "Vegbygg AS"]
-    # A guessed code is no reason a person could check: only the shared words are given.
-    assert {r.kind for r in results[0].reasons} <= {"terms", "region"}
+    assert [m.organisation.name for m in results][0] == "Vinterdrift AS"
+    # A guessed code is shown as such: the kind of purchase the text suggests, not the body's code.
+    reasons = {r.kind: r for r in results[0].reasons}
+    assert reasons["cpv"].detail == "suggested"
+    assert reasons["cpv"].values[0].endswith("~90620000")
 
 
-def test_a_need_without_codes_finds_peers_in_the_group_its_text_suggests(app, make, index):
-    """One shared word is not enough for a peer, unless the need has no codes and the other need's
-    code is in the CPV group its text points to."""
+def test_a_need_without_codes_finds_peers_in_the_class_its_text_suggests(app, make, index):
+    """A need without codes meets another body's need by the words they share and by the kind of
+    purchase (CPV class) its text suggests, which the other need's code is of."""
     need = make.need(
         title="Snøbrøyting og strøing av kommunale veier",
         description="Vi trenger brøyting om vinteren.",
@@ -224,16 +230,13 @@ def test_a_need_without_codes_finds_peers_in_the_group_its_text_suggests(app, ma
     )
     winter = make.need(
         make.public_body(name="Vinterby kommune"),
-        title="Strøing",
+        title="Strøing og brøyting",
         description="Sand på fortau om morgenen.",
         cpv=["90630000"],
         domain="other",
     )
-    make.need(
-        make.public_body(name="Databy kommune"),
-        title="Strøing",
-        description="Sand på fortau om morgenen.",
-        cpv=["72000000"],
-        domain="other",
-    )
-    assert [m.need.id for m in matching.peers_for_need(need, index)] == [winter.id]
+    (peer,) = matching.peers_for_need(need, index)
+    assert peer.need.id == winter.id
+    reasons = {r.kind: r for r in peer.reasons}
+    assert set(reasons["terms"].values) == {"strøing", "brøyting"}
+    assert reasons["cpv"].detail == "suggested"

@@ -673,15 +673,34 @@ def test_a_published_needs_page_ranks_suppliers_with_reasons_and_shows_peers(cli
     page = text(response)
     assert response.status_code == 200
     suppliers = page[page.index('id="h-suppliers"') : page.index('id="h-peers"')]
-    assert suppliers.index("Best Match AS") < suppliers.index("Svakere Match AS")
+    assert "Best Match AS" in suppliers
+    # Sharing only the domain (health) is no match, and the list says how many strong matches it has.
+    assert "Svakere Match AS" not in suppliers
     assert "Asfalt og Veier AS" not in suppliers
+    assert "1 strong match." in suppliers
     assert 'class="reasons"' in suppliers
-    assert "same CPV code" in suppliers
+    # Both say 33000000, a division's code: the same broad heading, as close as a class.
+    assert "same CPV class" in suppliers
     peers = page[page.index('id="h-peers"') :]
     assert peer.title in peers
     assert "Nabokommune" in peers
-    assert "1 other body has a similar need." in peers
+    assert "1 other body has this challenge." in peers
     assert own_other.title not in peers  # peers are other bodies' needs
+
+
+def test_empty_match_lists_say_so_and_promise_a_notice(login, client, make, body, body_admin):
+    need = make.need(
+        body, cpv=[], title="Digital tilsyn av fyrlykter", description="Lyktene slukner om natten."
+    )
+    anonymous = text(client.get(f"/needs/{need.id}"))
+    assert "No other public body has published this challenge yet." in anonymous
+    assert "No registered supplier matches this need strongly yet." in anonymous
+    assert "and follow the need to hear when one does." in anonymous
+    login(body_admin)
+    owner = text(client.get(f"/needs/{need.id}"))
+    assert owner.count("We will tell you when one does.") == 2
+    # A need without codes is matched less surely: the owner is shown how to help.
+    assert "Tip: add CPV codes to the need." in owner
 
 
 def test_an_owners_draft_page_shows_similar_published_needs(login, client, make, body, body_admin):

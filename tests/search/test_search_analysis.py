@@ -4,7 +4,18 @@ import pickle
 
 import pytest
 
-from search.analysis import compound_parts, fold_accents, query_terms, split_compound, term_words, text_terms
+from search import whoosh_index
+from search.analysis import (
+    ENGLISH_MARK,
+    PART_MARK,
+    compound_parts,
+    fold_accents,
+    query_terms,
+    query_word_terms,
+    split_compound,
+    term_words,
+    text_terms,
+)
 from search.whoosh_index import _same_schema, build_schema
 
 
@@ -61,7 +72,7 @@ def test_schema_survives_pickling():
     schema = build_schema()
     restored = pickle.loads(pickle.dumps(schema))
     assert _same_schema(restored, schema)
-    assert restored["body_terms"].analyzer == schema["body_terms"].analyzer
+    assert restored[whoosh_index.BODY_FIELD].analyzer == schema[whoosh_index.BODY_FIELD].analyzer
 
 
 def test_compounds_are_split_by_word_frequency():
@@ -75,13 +86,30 @@ def test_compounds_are_split_by_word_frequency():
     assert compound_parts("overvåking") == ()
 
 
-def test_text_terms_keep_the_whole_word_beside_its_parts():
+def test_text_terms_keep_the_whole_word_beside_its_parts_marked_as_parts():
     terms = text_terms("Omsorgsboliger for eldre", "no")
     assert terms[0] == "omsorgsbo"
-    assert set(query_terms("omsorg bolig eldre", "nb")) <= set(terms)
-    # English text is not split: English compounds are written apart.
-    assert text_terms("healthcare technology", "en") == query_terms("healthcare technology", "en")
+    # The parts are held as parts, so matching can weigh them below the words said on their own.
+    assert {PART_MARK + t for t in query_terms("omsorg bolig", "nb")} <= set(terms)
+    assert "eldr" in terms
+    # English text is not split (English compounds are written apart) and its terms are marked as
+    # English, so an English stem never meets a Norwegian one by accident.
+    assert text_terms("healthcare technology", "en") == [
+        ENGLISH_MARK + t for t in query_terms("healthcare technology", "en")
+    ]
+
+
+def test_porten_and_ports_are_different_terms():
+    # Both stem to "port"; the English record's term is marked, so they never meet.
+    assert set(text_terms("ID-porten", "no")).isdisjoint(text_terms("Ports of Jersey", "en"))
+
+
+def test_a_typed_word_finds_the_word_and_compounds_holding_it():
+    forms = query_word_terms("bolig")
+    assert {"bol", PART_MARK + "bol", ENGLISH_MARK + "bolig"} <= set(forms)
+    assert set(forms) & set(text_terms("omsorgsboliger", "no"))
 
 
 def test_helseteknologi_meets_teknologi_for_helse():
-    assert set(query_terms("teknologi for helse", "nb")) <= set(text_terms("helseteknologi", "no"))
+    terms = set(text_terms("helseteknologi", "no"))
+    assert {PART_MARK + t for t in query_terms("teknologi for helse", "nb")} <= terms
