@@ -66,12 +66,13 @@ def setup_command(demo: bool) -> None:
         click.echo("Rebuilding the search index from the database…")
         click.echo(f"Indexed {indexing.reindex(index)} documents.")
     if demo:
-        from network.services.matching import warm_need_lists
+        from network.services.matching import warm_need_lists, warm_supplier_lists
 
         # A first visitor's need pages then read ready lists.
         try:
             report = warm_need_lists(index)
             click.echo(f"Kept the supplier and peer lists of {report.kept} need(s).")
+            warm_supplier_lists(index)
         except IndexUnavailableError as exc:
             click.echo(f"Need pages will compute their lists when first shown: {exc}")
         _print_demo_logins()
@@ -207,13 +208,18 @@ def index_verify_command() -> None:
 @with_appcontext
 def index_follow_command(interval: float, once: bool, warm: bool) -> None:
     """Apply pending index events as they come (for deployments with several web workers), and between
-    them compute the supplier and peer lists of need pages that have none."""
-    from network.services.matching import warm_need_lists
+    them check new strong matches for notices and compute the lists of need pages (and suppliers'
+    needs for you) that have none."""
+    from network.services import match_notices
+    from network.services.matching import warm_need_lists, warm_supplier_lists
 
     index = _index()
     warmed_at: list[int] = []
 
     def keep_ready(deadline: float | None) -> None:
+        made = match_notices.check_pending(index, deadline=deadline)
+        if made:
+            click.echo(f"Made {made} notice(s) of new strong matches.")
         # Once every list is kept, only a change of the index can make new work.
         generation = index.generation()
         if warmed_at and warmed_at[-1] == generation:
@@ -221,7 +227,8 @@ def index_follow_command(interval: float, once: bool, warm: bool) -> None:
         report = warm_need_lists(index, deadline=deadline)
         if report.kept:
             click.echo(f"Kept the lists of {report.kept} of {report.missing} need(s).")
-        if report.finished:
+        suppliers = warm_supplier_lists(index, deadline=deadline)
+        if report.finished and suppliers.finished:
             warmed_at[:] = [index.generation()]
 
     click.echo(f"Following index events every {interval} s (Ctrl-C stops).")
@@ -317,9 +324,15 @@ def notify_send_command(quiet: bool) -> None:
     notices are tried again on the next run), 0 otherwise, also when there was nothing to send.
     """
     from network.schema import ensure_schema
+    from network.services import match_notices
     from network.services.notifications import send_due
 
     ensure_schema(current_app)
+    try:
+        # New strong matches not yet checked (the web workers check them within a time budget).
+        match_notices.check_pending(_index())
+    except IndexUnavailableError as exc:
+        click.echo(f"New strong matches are checked later: {exc}", err=True)
     report = send_due()
     if report.mails or report.failed or not quiet:
         click.echo(

@@ -13,6 +13,7 @@ from dataclasses import dataclass, fields
 
 import sqlalchemy as sa
 import sqlalchemy.orm
+from blinker import Namespace
 from flask import Flask, current_app
 from sqlalchemy import event
 from sqlalchemy.orm import Session
@@ -35,6 +36,7 @@ from search import (
     ORGANISATION,
     READY_LISTS_FILES,
     Document,
+    Entered,
     IndexUnavailableError,
     SearchIndex,
     open_index,
@@ -43,6 +45,9 @@ from search import (
 log = logging.getLogger(__name__)
 
 STATE_NAME = "main"
+# Sent after pending index events were applied, with the kept match lists the changed records may
+# have entered (`entries`, search.Entered): the "new match" notices listen (services/match_notices).
+index_applied = Namespace().signal("index-applied")
 # Events per index commit: small enough that a web request's own change is applied at once.
 DEFAULT_BATCH = 500
 _KIND_OF = {Need: NEED, Capability: CAPABILITY, Organisation: ORGANISATION}
@@ -354,6 +359,7 @@ def apply_pending(
     are now, writes are idempotent, and the position only moves after the index has committed."""
     applied = 0
     pending = None
+    entries: list[Entered] = []
     while True:
         try:
             state = _claim_state()
@@ -368,10 +374,11 @@ def apply_pending(
             ).all()
             if not events:
                 db.session.commit()
+                _announce(index, entries)
                 return applied
             keys = list(dict.fromkeys((e.kind, e.record_id) for e in events))
             upserts, deletes = _documents_for_keys(keys)
-            index.apply(upserts, deletes)
+            entries += index.apply(upserts, deletes) or []
             state.last_event_id = events[-1].id
             db.session.commit()
             applied += len(events)
@@ -380,6 +387,18 @@ def apply_pending(
         except Exception:
             db.session.rollback()
             raise
+
+
+def _announce(index: SearchIndex, entries: list[Entered]) -> None:
+    """Tell the listeners which kept lists may have changed. Their failure never undoes the index
+    work: it is logged, and what they missed is only a notice."""
+    if not entries or not index_applied.receivers:
+        return
+    try:
+        index_applied.send(index, entries=entries)
+    except Exception:
+        db.session.rollback()
+        log.exception("listeners of index changes failed")
 
 
 def apply_pending_quietly(

@@ -34,8 +34,10 @@ from network.models.core import (
 from network.models.dialogue import Meeting, MeetingSignup, Question
 from network.models.notifications import (
     NOTIFICATION_KINDS,
+    AlertState,
     Follow,
     Frequency,
+    MatchAlert,
     Notification,
     NotificationPreference,
     SavedSearch,
@@ -47,6 +49,7 @@ __all__ = [
     "NOTIFICATION_KINDS",
     "PRIORITY_DOMAINS",
     "STAGE_MOVES",
+    "AlertState",
     "AttemptKind",
     "AuditEntry",
     "AuthAttempt",
@@ -62,6 +65,7 @@ __all__ = [
     "IndexEvent",
     "IndexState",
     "Invitation",
+    "MatchAlert",
     "Maturity",
     "Meeting",
     "MeetingSignup",

@@ -31,7 +31,18 @@ NOTIFICATION_KINDS = (
     "response_status",  # a response the organisation sent changed status
     "new_response",  # a supplier responded to the organisation's need
     "respondents_message",  # a need's body wrote to every respondent
+    "new_peer",  # another body published a need among the peers of the organisation's (or a followed) need
+    "new_supplier",  # a supplier became a strong match for the organisation's need
+    "new_need_for_you",  # a newly published need became a strong match for the organisation (a supplier)
 )
+
+
+class AlertState(enum.StrEnum):
+    PENDING = "pending"
+    CHECKING = "checking"
+    SENT = "sent"
+    # Checked: the record did not make the list after all.
+    NO = "no"
 
 
 class Follow(db.Model):
@@ -92,3 +103,26 @@ class NotificationPreference(db.Model):
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), primary_key=True)
     kind: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
     frequency: Mapped[Frequency] = mapped_column(enum_column(Frequency))
+
+
+class MatchAlert(db.Model):
+    """A record that may have entered a kept match list (search.Entered), waiting to be checked, and
+    what came of it. One row per list and record: a pair is announced once, however often it leaves
+    and enters the list again."""
+
+    __tablename__ = "match_alerts"
+    __table_args__ = (
+        sa.UniqueConstraint("subject_kind", "subject_id", "list_kind", "record_id", name="uq_match_alerts"),
+        sa.Index("ix_match_alerts_state", "state", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The list's subject: a need ("need"), or a supplier ("organisation") for its needs for you.
+    subject_kind: Mapped[str] = mapped_column(sa.String(20))
+    subject_id: Mapped[int]
+    # What the list holds: "capability" (a need's suppliers) or "need" (peers, needs for you).
+    list_kind: Mapped[str] = mapped_column(sa.String(20))
+    record_id: Mapped[int]
+    state: Mapped[AlertState] = mapped_column(enum_column(AlertState), default=AlertState.PENDING)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    checked_at: Mapped[datetime | None]

@@ -13,6 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from network.errors import DomainError
 from network.indexing import register_index_events
+from network.services import match_notices
 from network.services.security import RateLimitedError, session_fingerprint
 
 log = logging.getLogger(__name__)
@@ -72,6 +73,7 @@ def register_security(app: Flask) -> None:
 
 def register_request_hooks(app: Flask) -> None:
     register_index_events()
+    match_notices.connect()
     state = {"schema_checked": not app.config.get("AUTO_MIGRATE", True)}
 
     @app.before_request

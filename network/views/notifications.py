@@ -32,6 +32,9 @@ KIND_LABELS = {
     "response_status": _l("A response my organisation sent changes status"),
     "new_response": _l("A supplier responds to my organisation's need"),
     "respondents_message": _l("A public body writes to everyone who responded or signed up"),
+    "new_peer": _l("Another public body publishes the same challenge as your need (or one you follow)"),
+    "new_supplier": _l("A supplier becomes a strong match for your need"),
+    "new_need_for_you": _l("A new need is a strong match for what your organisation offers"),
 }
 
 

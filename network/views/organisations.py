@@ -109,7 +109,8 @@ def for_you():
     if org is None or not org.is_supplier:
         abort(403)
     try:
-        matches, unavailable = matching.needs_for_supplier(org, get_index(), limit=20), False
+        matches = matching.needs_for_supplier(org, get_index(), limit=matching.FOR_YOU_LIST)
+        unavailable = False
     except IndexUnavailableError:
         matches, unavailable = [], True
     return render_template(
