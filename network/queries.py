@@ -81,7 +81,11 @@ def unverified_public_bodies() -> list[Organisation]:
 
 
 def organisations_page(kind: str | None, page: int, per_page: int):
+    """Organisations by name, those based in Norway first: the site is where Norwegian bodies meet."""
     query = sa.select(Organisation)
     if kind:
         query = query.where(Organisation.kind == kind)
-    return db.paginate(query.order_by(Organisation.name), page=page, per_page=per_page, error_out=False)
+    abroad_last = sa.case((Organisation.country == "NO", 0), else_=1)
+    return db.paginate(
+        query.order_by(abroad_last, Organisation.name), page=page, per_page=per_page, error_out=False
+    )

@@ -114,3 +114,38 @@ def kommune(number: str) -> str:
 def fylke(number: str) -> str:
     found = reference.fylke(number)
     return found.name if found else number
+
+
+# Countries a supplier on the site is likely to come from; any other code is shown as it is stored.
+COUNTRIES = {
+    "NO": _l("Norway"),
+    "SE": _l("Sweden"),
+    "DK": _l("Denmark"),
+    "FI": _l("Finland"),
+    "IS": _l("Iceland"),
+    "GB": _l("United Kingdom"),
+    "IE": _l("Ireland"),
+    "DE": _l("Germany"),
+    "NL": _l("Netherlands"),
+    "BE": _l("Belgium"),
+    "FR": _l("France"),
+    "ES": _l("Spain"),
+    "IT": _l("Italy"),
+    "PL": _l("Poland"),
+    "EE": _l("Estonia"),
+    "LV": _l("Latvia"),
+    "LT": _l("Lithuania"),
+    "CH": _l("Switzerland"),
+    "AT": _l("Austria"),
+    "US": _l("United States"),
+}
+
+
+def country(code: str | None) -> str:
+    code = (code or "").upper()
+    return str(COUNTRIES.get(code, code))
+
+
+def is_foreign(country_code: str | None) -> bool:
+    """True for an organisation based outside Norway (the site's default country)."""
+    return bool(country_code) and country_code.upper() != "NO"
