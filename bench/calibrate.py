@@ -26,7 +26,7 @@ from bench.quality import K, _key, build_site, site_context
 from search import CAPABILITY, NEED
 from search.confidence import calibration
 
-FLOORS = (0.0, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7)
+FLOORS = (0.0, 0.2, 0.3, 0.4, 0.45, 0.5, 0.6, 0.7)
 
 
 @dataclass

@@ -33,8 +33,8 @@ class Calibration:
 
 
 CALIBRATIONS = {
-    NEED: Calibration(slope=5.259, offset=-2.230),
-    CAPABILITY: Calibration(slope=5.168, offset=-1.306),
+    NEED: Calibration(slope=6.310, offset=-2.549),
+    CAPABILITY: Calibration(slope=5.112, offset=-1.282),
 }
 # A list shows the matches at least this likely to be right: it aims for at least one in two listed
 # matches being about the same kind of purchase (CPV group) as the need. bench/RESULTS.md gives the

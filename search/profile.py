@@ -89,8 +89,11 @@ def _said(title: str, text: str, languages: Sequence[str]) -> dict[tuple[str, st
             for language in languages:
                 terms = word_terms(word, language)
                 # A boilerplate compound ("rammeavtale") is boilerplate through and through: its parts
-                # are no evidence either.
+                # are no evidence either; and a compound of boilerplate ("konsulent" + "tjenester") is
+                # boilerplate too.
                 if not terms or not is_evidence(terms[0], language):
+                    continue
+                if len(terms) > 1 and not any(is_evidence(part, language) for part in terms[1:]):
                     continue
                 concept = add(terms[0], language, surface, weight, None)
                 # A text of unknown language is looked up in both already.

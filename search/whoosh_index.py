@@ -129,10 +129,10 @@ TEXT_HALF = 0.4
 ONE_WORD = 0.5
 # Bonuses added to the text score, by how strongly the CPV codes relate (search.cpv.relation): the
 # same code or class is strong evidence, a group weak, a shared division none.
-CPV_BONUS = {"code": 0.5, "class": 0.35, "group": 0.15}
+CPV_BONUS = {"code": 0.55, "class": 0.45, "group": 0.15}
 # A code guessed from a profile without codes (MatchQuery.hint_cpv) counts this share of a real one,
 # and relates to a record by the same code or class only (a guessed group is too vague).
-HINT_SHARE = 0.8
+HINT_SHARE = 0.65
 HINT_DECAY = 0.5
 HINT_RELATIONS = ("code", "class")
 DOMAIN_BONUS = 0.12
