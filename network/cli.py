@@ -261,7 +261,7 @@ def _part(context, parameter, value: str | None) -> tuple[int, int]:
 def index_warm_command(seconds: float | None, part: tuple[int, int]) -> None:
     """Compute and keep the supplier and peer lists of every published need that has none (or whose
     lists aged)."""
-    from network.services.matching import warm_need_lists
+    from network.services.matching import warm_need_lists, warm_supplier_lists
 
     started = time.monotonic()
 
@@ -276,6 +276,11 @@ def index_warm_command(seconds: float | None, part: tuple[int, int]) -> None:
     except IndexUnavailableError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
+    if report.finished and part == (0, 1):
+        # Suppliers' needs for you, so a new need for them is noticed (services/match_notices.py).
+        deadline = None if seconds is None else started + seconds
+        suppliers = warm_supplier_lists(_index(), deadline=deadline)
+        click.echo(f"Kept the needs-for-you lists of {suppliers.kept} of {suppliers.missing} supplier(s).")
     state = "all kept" if report.finished else "stopped early; run again to go on"
     elapsed = time.monotonic() - started
     click.echo(f"Kept the lists of {report.kept} of {report.missing} need(s) in {elapsed:.1f} s ({state}).")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from search import CONFIDENT
+
 
 def defaults(instance_path: str) -> dict:
     instance = Path(instance_path)
@@ -61,6 +63,10 @@ def defaults(instance_path: str) -> dict:
         "RESET_PER_ACCOUNT_PER_HOUR": 3,
         "PASSWORD_RESET_MINUTES": 60,
         "AUDIT_PER_PAGE": 50,
+        # The confidence a match needs to be listed (search/confidence.py says what it means).
+        "MATCH_CONFIDENCE": CONFIDENT,
+        # Seconds a save may spend checking new strong matches for notices (services/match_notices.py).
+        "MATCH_ALERT_SECONDS": 0.3,
         "LOG_LEVEL": "INFO",
         "PASSWORD_HASH_METHOD": "scrypt",
         # Create or migrate the schema on the first request (the web server works on an empty folder).

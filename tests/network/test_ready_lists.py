@@ -119,3 +119,16 @@ def test_parts_of_the_warm_up_share_the_needs(app, make, index):
         refused = runner.invoke(args=["index", "warm", "--part", wrong])
         assert refused.exit_code == 2, wrong
         assert "K/N" in refused.output
+
+
+def test_warming_keeps_the_needs_for_you_of_suppliers_with_users(app, make, index):
+    _needs(make)
+    seller = make.supplier(name="Alarm AS")
+    make.user(seller)
+    make.capability(seller, title="Trygghetsalarmer", cpv=["33100000"])
+    # A supplier nobody logs in to reads no notices: its list is not kept.
+    make.capability(make.supplier(name="Stille AS"), title="Trygghetsalarmer", cpv=["33100000"])
+    result = app.test_cli_runner().invoke(args=["index", "warm"])
+    assert result.exit_code == 0, result.output
+    assert "Kept the needs-for-you lists of 1 of 1 supplier(s)." in result.output
+    assert index.kept_subjects("need", matching.FOR_YOU_LIST) == {("organisation", seller.id)}
