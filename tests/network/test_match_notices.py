@@ -24,6 +24,18 @@ def alarm_capability(make, supplier, title="Trygghetsalarmer med fallsensor"):
     return make.capability(supplier, title=title, description=ALARMS_TEXT, cpv=["33195000"])
 
 
+def shown_need(make, index, *lists: str):
+    """A body's officer and its need about alarms, whose `lists` ("peers", "suppliers") a page showed
+    (and so kept ready)."""
+    body = make.public_body()
+    officer = make.user(body)
+    need = alarm_need(make, body)
+    for kind in lists:
+        shown = matching.peers_for_need if kind == "peers" else matching.suppliers_for_need
+        shown(need, index)
+    return officer, need
+
+
 def alarm_need(make, body=None, **kw):
     kw.setdefault("cpv", ["33195000"])
     kw.setdefault("title", ALARMS)
@@ -59,10 +71,7 @@ def test_followers_of_the_need_are_told_too(make, index):
 
 
 def test_a_pair_is_announced_once_however_often_it_enters(make, index):
-    body = make.public_body()
-    officer = make.user(body)
-    need = alarm_need(make, body)
-    matching.peers_for_need(need, index)
+    officer, need = shown_need(make, index, "peers")
     other = make.public_body()
     other_user = make.user(other)
     peer = alarm_need(make, other)
@@ -78,9 +87,7 @@ def test_a_pair_is_announced_once_however_often_it_enters(make, index):
 
 
 def test_a_body_is_told_when_a_strong_supplier_appears(make, index):
-    body = make.public_body()
-    officer = make.user(body)
-    need = alarm_need(make, body)
+    officer, need = shown_need(make, index)
     assert matching.suppliers_for_need(need, index) == []
 
     supplier = make.supplier(name="Varsling AS")
@@ -100,11 +107,7 @@ def test_a_body_is_told_when_a_strong_supplier_appears(make, index):
 
 
 def test_a_weak_newcomer_is_no_news(make, index):
-    body = make.public_body()
-    officer = make.user(body)
-    need = alarm_need(make, body)
-    matching.suppliers_for_need(need, index)
-    matching.peers_for_need(need, index)
+    officer, need = shown_need(make, index, "suppliers", "peers")
     make.capability(make.supplier(), title="Snøbrøyting", description="Brøyting av veier.", cpv=["90620000"])
     make.need(make.public_body(), title="Kantinedrift", description="Mat til ansatte.", cpv=["55500000"])
     assert notices(officer) == []
@@ -125,10 +128,7 @@ def test_a_supplier_is_told_of_a_new_need_for_it(make, index):
 
 
 def test_drafts_announce_nothing_until_published(make, index):
-    body = make.public_body()
-    officer = make.user(body)
-    need = alarm_need(make, body)
-    matching.peers_for_need(need, index)
+    officer, need = shown_need(make, index, "peers")
     other = make.public_body()
     author = make.user(other)
     draft = alarm_need(make, other, stage=needs.Stage.DRAFT)
@@ -146,10 +146,7 @@ def test_organisations_without_users_are_not_checked(make, index):
 
 def test_what_the_time_budget_leaves_is_checked_later(make, index, app):
     app.config["MATCH_ALERT_SECONDS"] = 0.0
-    body = make.public_body()
-    officer = make.user(body)
-    need = alarm_need(make, body)
-    matching.peers_for_need(need, index)
+    officer, need = shown_need(make, index, "peers")
     alarm_need(make)
     assert notices(officer) == []
     assert db.session.scalars(sa.select(MatchAlert.state)).all() == [AlertState.PENDING]
@@ -160,10 +157,7 @@ def test_what_the_time_budget_leaves_is_checked_later(make, index, app):
 
 def test_notify_send_checks_what_is_pending(make, index, app):
     app.config["MATCH_ALERT_SECONDS"] = 0.0
-    body = make.public_body()
-    officer = make.user(body)
-    need = alarm_need(make, body)
-    matching.peers_for_need(need, index)
+    officer, need = shown_need(make, index, "peers")
     alarm_need(make)
     result = app.test_cli_runner().invoke(args=["notify", "send"])
     assert result.exit_code == 0, result.output
@@ -171,27 +165,21 @@ def test_notify_send_checks_what_is_pending(make, index, app):
 
 
 def test_the_kind_follows_the_users_preference(make, index):
-    body = make.public_body()
-    officer = make.user(body)
+    officer, _need = shown_need(make, index, "peers")
     db.session.add(NotificationPreference(user_id=officer.id, kind="new_peer", frequency=Frequency.WEEKLY))
     db.session.commit()
-    need = alarm_need(make, body)
-    matching.peers_for_need(need, index)
     alarm_need(make)
     (notice,) = notices(officer, "new_peer")
     assert notice.frequency == Frequency.WEEKLY
 
 
 def test_an_edit_that_makes_a_capability_strong_is_announced(make, index):
-    body = make.public_body()
-    officer = make.user(body)
-    need = alarm_need(make, body)
+    officer, _need = shown_need(make, index, "suppliers")
     supplier = make.supplier()
     seller = make.user(supplier)
     capability = make.capability(
         supplier, title="Snøbrøyting", description="Brøyting av veier.", cpv=["90620000"]
     )
-    matching.suppliers_for_need(need, index)
     assert notices(officer) == []
     capabilities.update_capability(
         seller,
