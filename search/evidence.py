@@ -74,6 +74,7 @@ def is_evidence(term: str, language: str) -> bool:
     return term not in non_evidence(language) and not term.isdigit()
 
 
+@functools.lru_cache(maxsize=100_000)
 def is_evidence_word(word: str) -> bool:
     """Whether a lower-cased word may count as evidence at all: not when either language lists it
     (a text of unknown language is read in both, and "se" must not count as English), nor an address
@@ -98,6 +99,7 @@ def bridge_words() -> frozenset[str]:
         )
 
 
+@functools.lru_cache(maxsize=100_000)
 def bridges(word: str, surface: str, to_language: str) -> str | None:
     """The index term by which a profile's word meets records in `to_language`, or None.
 

@@ -124,9 +124,13 @@ def concepts(
         concept.forms = forms(concept.term, concept.language, concept.whole)
         if concept.bridge and concept.whole:
             concept.forms.append((concept.bridge, BRIDGE))
-        best = {f: max((idf(f, term) for term, _ in concept.forms), default=0.0) for f in fields}
+        # The IDF of the concept's own term; of its other forms only when no record holds that (a word
+        # found only in compounds, or only in the other language): each lookup reads every segment.
         primary = concept.forms[0][0]
-        concept.idf = {f: idf(f, primary) or best[f] for f in fields}
+        concept.idf = {f: idf(f, primary) for f in fields}
+        if not any(concept.idf.values()):
+            others = [term for term, _ in concept.forms[1:]]
+            concept.idf = {f: max((idf(f, term) for term in others), default=0.0) for f in fields}
         top = max(concept.idf.values(), default=0.0)
         if not top:
             absent.extend((f, term) for f in fields for term, _ in concept.forms)

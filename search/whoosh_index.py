@@ -799,12 +799,10 @@ class WhooshIndex:
         word_count = max(groups, default=0) + 1
         # A common word's body postings are not read (they are most of the cost): titles and names
         # find the candidates, and the body counts for them as if the word were said once.
+        # A word is common by all its forms together (the word, as a compound's part, in English).
         common_limit = max(COMMON_SHARE * searcher.doc_count_all(), COMMON_MIN)
-        common = {
-            number
-            for number, (field_name, term, _) in enumerate(clauses)
-            if field_name == BODY_FIELD and bitmaps.df(field_name, term) > common_limit
-        }
+        body = [n for n, (field_name, _, _) in enumerate(clauses) if field_name == BODY_FIELD]
+        common = _common(body, groups, [bitmaps.df(BODY_FIELD, clauses[n][1]) for n in body], common_limit)
         approx, frequencies = _accumulate(
             searcher, [(f, t, 0.0 if n in common else w) for n, (f, t, w) in enumerate(clauses)]
         )
@@ -961,8 +959,9 @@ class WhooshIndex:
         if not allowed:
             return [], [(f, t, ABSENT_WEIGHT) for f, t, _ in kept], 0.0
         members = allowed.to_bytes(bitmaps.bytes, "little")
-        # Only terms some record holds in the field are read.
+        # Only terms some record holds in the field are read (and rescored).
         live = [n for n, (f, t, _, _, _) in enumerate(clauses) if bitmaps.df(f, t)]
+        read = set(live)
 
         # Every posting of the profile's terms once, read a block at a time, scored without the length
         # normalisation (which needs a lookup per record); the best are rescored exactly below. Whoosh's
@@ -970,10 +969,12 @@ class WhooshIndex:
         # A common word brings in no candidates: reading its postings would cost more than all the
         # rest. It still counts for the candidates, as if said once (from its bitmap).
         common_limit = max(COMMON_SHARE * searcher.doc_count_all(), COMMON_MIN)
-        common = {n for n in live if bitmaps.df(clauses[n][0], clauses[n][1]) > common_limit}
+        body = [n for n in live if clauses[n][0] == BODY_FIELD]
+        dfs = [bitmaps.df(BODY_FIELD, clauses[n][1]) for n in body]
+        common = _common(body, [clause[3] for clause in clauses], dfs, common_limit)
         approx, frequencies = _accumulate(
             searcher,
-            [(f, t, w if n in live and n not in common else 0.0) for n, (f, t, w, *_) in enumerate(clauses)],
+            [(f, t, w if n in read and n not in common else 0.0) for n, (f, t, w, *_) in enumerate(clauses)],
         )
         candidates = set(_best_allowed(approx, members, TEXT_CANDIDATES))
         # Records related by CPV code, class or group, however little text they share.
@@ -995,8 +996,10 @@ class WhooshIndex:
             field_name, term, _, _, _ = clauses[number]
             holders = bitmaps.term(field_name, term).to_bytes(bitmaps.bytes, "little")
             frequencies[number] = {d: 1.0 for d in candidates if holders[d >> 3] >> (d & 7) & 1}
-        fields = [(f, w) for f, _, w, _, _ in clauses]
-        text_scores, shared = _rescore(searcher, candidates, fields, frequencies)
+        fields = [(clauses[n][0], clauses[n][2]) for n in live]
+        text_scores, found_by = _rescore(searcher, candidates, fields, [frequencies[n] for n in live])
+        # Back from the live clauses' positions to the clauses'.
+        shared = {docnum: [live[i] for i in numbers] for docnum, numbers in found_by.items()}
 
         # Bonuses from bits first; stored fields (for the reasons' values) only for the hits returned.
         size = bitmaps.bytes
@@ -1052,6 +1055,16 @@ class WhooshIndex:
                 )
             )
         return hits, kept, reference
+
+
+def _common(numbers: Sequence[int], owner: Sequence[int], dfs: Sequence[int], limit: float) -> set[int]:
+    """The clauses (of `numbers`, with their document frequencies `dfs`) whose word or concept
+    (`owner[number]`) is held by more records than `limit` in all its forms together: their postings
+    are not read. A word split over several terms (as a part, in English) is as common as before."""
+    totals: dict[int, int] = {}
+    for number, df in zip(numbers, dfs, strict=True):
+        totals[owner[number]] = totals.get(owner[number], 0) + df
+    return {number for number in numbers if totals[owner[number]] > limit}
 
 
 def _text_score(raw: float, reference: float) -> float:
