@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from search import CpvSuggester
+from search.cpv import DIVERSE_FIRST
 
 # The project's copy of the reference data (the same file as ../shared/data/cpv_2008.csv); only the
 # test reads it: the library takes plain tuples from its caller.
@@ -79,3 +80,14 @@ def test_learnt_examples_lift_their_codes(rows):
     suggestions = suggester.suggest(text, 5)
     assert suggestions[0][0] == "90511000"
     assert "99999999" not in [code for code, _ in suggestions]
+
+
+def test_the_first_five_spread_over_divisions_and_the_rest_follow_scores(suggester):
+    text = "programvare for journalsystem i helsetjenesten"
+    suggestions = suggester.suggest(text, limit=10)
+    scores = [score for _, score in suggestions]
+    assert scores == sorted(scores, reverse=True)
+    # The five the need form shows reach beyond the health division.
+    assert len(set(divisions(suggestions, DIVERSE_FIRST))) >= 3
+    # Asking for more never changes the first five.
+    assert suggester.suggest(text, limit=DIVERSE_FIRST) == suggestions[:DIVERSE_FIRST]
