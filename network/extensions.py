@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Flask, request, session
-from flask_babel import Babel
+import os
+
+from flask import Flask, current_app, request, session
+from flask_babel import Babel, lazy_gettext
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -39,14 +41,10 @@ def select_locale() -> str:
 
 
 def _languages() -> dict:
-    from flask import current_app
-
     return current_app.config["LANGUAGES"]
 
 
 def init_extensions(app: Flask) -> None:
-    import os
-
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(app.root_path, "migrations"), render_as_batch=True)
     login_manager.init_app(app)
@@ -54,15 +52,4 @@ def init_extensions(app: Flask) -> None:
     login_manager.login_message_category = "info"
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
-
-    from flask_babel import lazy_gettext
-
     login_manager.login_message = lazy_gettext("Please log in to see that page.")
-
-    from network.models import User
-
-    @login_manager.user_loader
-    def load_user(user_id: str):
-        if not user_id.isdigit():
-            return None
-        return db.session.get(User, int(user_id))

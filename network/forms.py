@@ -22,8 +22,8 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import URL, DataRequired, Email, EqualTo, Length, NumberRange, Optional, Regexp
 
+from network import labels
 from network.text import clean_text
-from network.views import labels
 
 PASSWORD_MIN = 12
 

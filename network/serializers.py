@@ -7,12 +7,12 @@ from datetime import UTC, date, datetime
 
 from flask_babel import gettext as _
 
+from network import labels
 from network.models import Capability, CoordinationGroup, Need, Organisation
 from network.services import coordination
 from network.services import dialogue as dialogue_service
 from network.services.matching import NeedMatch, SupplierMatch
 from network.services.searching import SearchPage
-from network.views import labels
 from search import Reason
 
 SCORE_DECIMALS = 4

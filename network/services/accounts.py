@@ -154,6 +154,13 @@ def get_organisation(org_id: int) -> Organisation:
     return org
 
 
+def load_user(user_id: str) -> User | None:
+    """The user a session names, or None (a tampered or stale session id)."""
+    if not user_id.isdigit():
+        return None
+    return db.session.get(User, int(user_id))
+
+
 def authenticate(email: str, password: str) -> User | None:
     user = db.session.scalar(sa.select(User).where(User.email == normalise_email(email)))
     if user is None or not user.check_password(password):

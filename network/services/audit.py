@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from network.errors import NotAllowedError
 from network.extensions import db
 from network.models import AuditEntry, User
+from network.permissions import can_read_audit
 
 # Long texts are cut in the log: it tells that a field changed, not a second copy of the record.
 VALUE_MAX = 200
@@ -78,18 +79,10 @@ def _label(target) -> str:
 # -- reading ----------------------------------------------------------------------------------
 
 
-def can_read(user: User | None) -> bool:
-    return (
-        user is not None
-        and user.is_authenticated
-        and (user.is_site_admin or (user.is_org_admin and user.organisation_id is not None))
-    )
-
-
 def entries(actor: User, page: int, per_page: int, organisation_id: int | None = None):
     """A page of entries, newest first. Site administrators read every organisation's (or the one
     asked for); an organisation's administrators read their own organisation's only."""
-    if not can_read(actor):
+    if not can_read_audit(actor):
         raise NotAllowedError(_("Only administrators of an organisation can read its audit log."))
     query = sa.select(AuditEntry).order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
     if not actor.is_site_admin:

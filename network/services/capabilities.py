@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from network.errors import NotAllowedError, NotFoundError, ValidationError
 from network.extensions import db
 from network.models import Capability, Domain, Maturity, Organisation, User
+from network.permissions import can_edit_capability
 from network.services import commit, rules
 from network.text import clean
 
@@ -52,10 +53,6 @@ def check_capability(draft: CapabilityDraft) -> dict:
     }
 
 
-def can_edit(user: User | None, cap: Capability) -> bool:
-    return user is not None and user.is_authenticated and user.belongs_to(cap.organisation_id)
-
-
 def get(cap_id: int) -> Capability:
     cap = db.session.get(Capability, cap_id)
     if cap is None:
@@ -79,7 +76,7 @@ def create_capability(actor: User, draft: CapabilityDraft, index) -> Capability:
 
 
 def update_capability(actor: User, cap: Capability, draft: CapabilityDraft, index) -> Capability:
-    if not can_edit(actor, cap):
+    if not can_edit_capability(actor, cap):
         raise NotAllowedError(_("Only the supplier's own users can change its capabilities."))
     for name, value in check_capability(draft).items():
         setattr(cap, name, value)
@@ -88,7 +85,7 @@ def update_capability(actor: User, cap: Capability, draft: CapabilityDraft, inde
 
 
 def delete_capability(actor: User, cap: Capability, index) -> None:
-    if not can_edit(actor, cap):
+    if not can_edit_capability(actor, cap):
         raise NotAllowedError(_("Only the supplier's own users can remove its capabilities."))
     db.session.delete(cap)
     commit(index)

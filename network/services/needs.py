@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from network.errors import NotAllowedError, NotFoundError, ValidationError
 from network.extensions import db
 from network.models import STAGE_MOVES, Domain, Need, Organisation, Route, Stage, User, utcnow
+from network.permissions import can_edit_need, can_view_need
 from network.services import audit, commit, notifications, rules
 from network.text import clean
 
@@ -77,26 +78,16 @@ def check_need(draft: NeedDraft, org: Organisation) -> dict:
 # -- who may do what --------------------------------------------------------------------------
 
 
-def can_view(user: User | None, need: Need) -> bool:
-    if need.is_published:
-        return True
-    return user is not None and user.is_authenticated and user.belongs_to(need.organisation_id)
-
-
-def can_edit(user: User | None, need: Need) -> bool:
-    return user is not None and user.is_authenticated and user.belongs_to(need.organisation_id)
-
-
 def get_visible(user: User | None, need_id: int) -> Need:
     need = db.session.get(Need, need_id)
-    if need is None or not can_view(user, need):
+    if need is None or not can_view_need(user, need):
         # A draft of another organisation is answered as missing: its existence is not public either.
         raise NotFoundError(_("No such need."))
     return need
 
 
 def _require_edit(actor: User, need: Need) -> None:
-    if not can_edit(actor, need):
+    if not can_edit_need(actor, need):
         raise NotAllowedError(_("Only the need's own organisation can change it."))
 
 

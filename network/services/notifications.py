@@ -40,6 +40,7 @@ from network.models import (
     User,
     utcnow,
 )
+from network.permissions import can_view_need
 from network.services.mail import send_mail
 from network.text import clean
 from search import KINDS, NEED, Document, SearchQuery, open_index
@@ -223,13 +224,13 @@ def followers_of(need: Need) -> list[User]:
 
 def _stage_label(stage) -> str:
     # The same labels as the pages, in the recipient's language (called inside force_locale).
-    from network.views import labels
+    from network import labels
 
     return labels.stage(stage)
 
 
 def _status_label(status) -> str:
-    from network.views import labels
+    from network import labels
 
     return labels.response_status(status)
 
@@ -486,7 +487,6 @@ def need_published(actor: User, need: Need) -> list[Notification]:
     filters decide, exactly as on the search page, but the answer does not wait for the site's index
     (updated after the commit, or by `flask index follow`), and each query costs a fraction of a
     millisecond whatever the size of the site."""
-    from network.services.needs import can_view
 
     rows = db.session.execute(
         sa.select(SavedSearch.user_id, SavedSearch.name, SavedSearch.query, SavedSearch.filters)
@@ -521,7 +521,7 @@ def need_published(actor: User, need: Need) -> list[Notification]:
     users = db.session.scalars(sa.select(User).where(User.id.in_(list(matched)))).all()
     by_name: dict[str, list[User]] = defaultdict(list)
     for user in users:
-        if can_view(user, need):
+        if can_view_need(user, need):
             by_name[matched[user.id]].append(user)
     title, org = need.title, need.organisation.name
     link = site_path("needs.detail", need_id=need.id)

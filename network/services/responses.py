@@ -20,16 +20,6 @@ class ResponseDraft:
     link: str | None = None
 
 
-def can_respond(user: User | None, need: Need) -> bool:
-    return (
-        user is not None
-        and user.is_authenticated
-        and user.organisation is not None
-        and user.organisation.is_supplier
-        and need.is_open
-    )
-
-
 def own_response(user: User | None, need: Need) -> Response | None:
     if user is None or not user.is_authenticated or user.organisation_id is None:
         return None

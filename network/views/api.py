@@ -7,7 +7,7 @@ import re
 from flask import Blueprint, jsonify, request
 from flask_babel import gettext as _
 
-from network import reference, serializers
+from network import labels, reference, serializers
 from network.errors import ValidationError
 from network.indexing import get_index
 from network.models import Domain, Organisation, Stage
@@ -15,7 +15,6 @@ from network.services import accounts, matching, searching
 from network.services import capabilities as capability_service
 from network.services import coordination as coordination_service
 from network.services import needs as need_service
-from network.views import labels
 from search import CAPABILITY, NEED, IndexUnavailableError, SearchQuery
 
 bp = Blueprint("api", __name__, url_prefix="/api")

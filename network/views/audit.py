@@ -6,6 +6,7 @@ from flask import Blueprint, abort, current_app, render_template
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from network import permissions
 from network.services import accounts, audit
 from network.views.forms_util import id_arg, page_arg
 
@@ -38,7 +39,7 @@ ACTIONS = {
 @bp.get("/audit")
 @login_required
 def index():
-    if not audit.can_read(current_user):
+    if not permissions.can_read_audit(current_user):
         abort(403)
     organisation = None
     wanted = id_arg("organisation") if current_user.is_site_admin else current_user.organisation_id

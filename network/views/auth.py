@@ -7,12 +7,16 @@ from flask_babel import gettext as _
 from flask_login import login_required, login_user, logout_user
 
 from network.errors import ConflictError, NotFoundError, ValidationError
+from network.extensions import login_manager
 from network.forms import AcceptInvitationForm, ForgotPasswordForm, LoginForm, RegisterForm, ResetPasswordForm
 from network.indexing import get_index
 from network.services import accounts, security
 from network.views.forms_util import field_error, form_status, kommune_choices, safe_next
 
 bp = Blueprint("auth", __name__)
+
+# Flask-Login asks for the user of each request's session here.
+login_manager.user_loader(accounts.load_user)
 
 
 def start_session(user) -> None:

@@ -6,6 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from network import permissions
 from network.errors import ValidationError
 from network.forms import CapabilityForm, ConfirmForm
 from network.indexing import get_index
@@ -37,7 +38,7 @@ def _draft_from(form: CapabilityForm) -> capabilities_service.CapabilityDraft:
 @bp.get("/<int:capability_id>")
 def detail(capability_id: int):
     cap = capabilities_service.get(capability_id)
-    can_edit = capabilities_service.can_edit(current_user, cap)
+    can_edit = permissions.can_edit_capability(current_user, cap)
     return render_template("capabilities/detail.html", cap=cap, can_edit=can_edit)
 
 
@@ -63,7 +64,7 @@ def create():
 @login_required
 def edit(capability_id: int):
     cap = capabilities_service.get(capability_id)
-    if not capabilities_service.can_edit(current_user, cap):
+    if not permissions.can_edit_capability(current_user, cap):
         abort(403)
     form = _form(obj=cap)
     if request.method == "GET":
@@ -83,7 +84,7 @@ def edit(capability_id: int):
 @login_required
 def delete(capability_id: int):
     cap = capabilities_service.get(capability_id)
-    if not capabilities_service.can_edit(current_user, cap):
+    if not permissions.can_edit_capability(current_user, cap):
         abort(403)
     form = ConfirmForm()
     if form.validate_on_submit():

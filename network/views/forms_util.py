@@ -8,9 +8,8 @@ from flask import request, url_for
 from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
 
-from network import reference
+from network import labels, reference
 from network.errors import ValidationError
-from network.views import labels
 
 
 def kommune_choices(blank: bool = True) -> list[SelectChoice]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from flask_babel import get_locale
 
-from network.views import labels
+from network import labels
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -6,7 +6,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from network import queries
+from network import labels, permissions, queries
 from network.errors import ConflictError, NotAllowedError, ValidationError
 from network.forms import ConfirmForm, NeedForm, ResponseForm, ResponseStatusForm, StageForm
 from network.indexing import get_index
@@ -16,7 +16,6 @@ from network.services import needs as needs_service
 from network.services import responses as responses_service
 from network.views import coordination as coordination_views
 from network.views import dialogue as dialogue_views
-from network.views import labels
 from network.views import notifications as notification_views
 from network.views.forms_util import (
     field_error,
@@ -103,7 +102,7 @@ def create():
 @login_required
 def edit(need_id: int):
     need = needs_service.get_visible(current_user, need_id)
-    if not needs_service.can_edit(current_user, need):
+    if not permissions.can_edit_need(current_user, need):
         abort(403)
     form = _need_form(obj=need)
     if request.method == "GET":
@@ -145,7 +144,7 @@ def similar():
 def detail(need_id: int):
     need = needs_service.get_visible(current_user, need_id)
     index = get_index()
-    is_owner = needs_service.can_edit(current_user, need)
+    is_owner = permissions.can_edit_need(current_user, need)
     context = {
         "need": need,
         "is_owner": is_owner,
@@ -176,7 +175,7 @@ def detail(need_id: int):
             context["stage_form"] = stage_form
     elif current_user.is_authenticated:
         context["own_response"] = responses_service.own_response(current_user, need)
-        if context["own_response"] is None and responses_service.can_respond(current_user, need):
+        if context["own_response"] is None and permissions.can_respond(current_user, need):
             context["response_form"] = ResponseForm()
     for part in (dialogue_views, coordination_views, notification_views):
         context.update(part.need_context(need, current_user))
@@ -187,7 +186,7 @@ def detail(need_id: int):
 @login_required
 def publish(need_id: int):
     need = needs_service.get_visible(current_user, need_id)
-    if not needs_service.can_edit(current_user, need):
+    if not permissions.can_edit_need(current_user, need):
         abort(403)
     if not ConfirmForm().validate_on_submit():
         abort(400)
@@ -204,7 +203,7 @@ def publish(need_id: int):
 @login_required
 def stage(need_id: int):
     need = needs_service.get_visible(current_user, need_id)
-    if not needs_service.can_edit(current_user, need):
+    if not permissions.can_edit_need(current_user, need):
         abort(403)
     form = StageForm()
     form.stage.choices = stage_choices(STAGE_MOVES[need.stage])
@@ -226,7 +225,7 @@ def stage(need_id: int):
 @login_required
 def delete(need_id: int):
     need = needs_service.get_visible(current_user, need_id)
-    if not needs_service.can_edit(current_user, need):
+    if not permissions.can_edit_need(current_user, need):
         abort(403)
     if need.stage != Stage.DRAFT:
         flash(_("Only drafts can be deleted; cancel a published need instead."), "error")
@@ -264,7 +263,7 @@ def respond(need_id: int):
         else:
             flash(_("Your interest is sent. The public body will see your message."), "success")
             return redirect(url_for("needs.detail", need_id=need.id) + "#response")
-    elif not responses_service.can_respond(current_user, need):
+    elif not permissions.can_respond(current_user, need):
         raise NotAllowedError(_("Only suppliers can express interest in an open need."))
     return render_template("needs/respond.html", need=need, form=form), 422
 

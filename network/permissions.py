@@ -1,0 +1,47 @@
+"""Who may see or change what: the site's plain permission rules, read by services and views alike.
+
+A rule here needs nothing but the records it is given; rules that depend on a feature's own state (who
+may ask in a need's dialogue, who sees a coordination group's discussion) stay with that feature's
+service.
+"""
+
+from __future__ import annotations
+
+from network.models import Capability, Need, User
+
+
+def _member(user: User | None, organisation_id: int | None) -> bool:
+    return user is not None and user.is_authenticated and user.belongs_to(organisation_id)
+
+
+def can_view_need(user: User | None, need: Need) -> bool:
+    """Published needs are public; a draft only for its own body's people."""
+    return need.is_published or _member(user, need.organisation_id)
+
+
+def can_edit_need(user: User | None, need: Need) -> bool:
+    return _member(user, need.organisation_id)
+
+
+def can_edit_capability(user: User | None, cap: Capability) -> bool:
+    return _member(user, cap.organisation_id)
+
+
+def can_respond(user: User | None, need: Need) -> bool:
+    """A supplier's people may answer an open need."""
+    return (
+        user is not None
+        and user.is_authenticated
+        and user.organisation is not None
+        and user.organisation.is_supplier
+        and need.is_open
+    )
+
+
+def can_read_audit(user: User | None) -> bool:
+    """Site admins read the whole audit log, a body's admins their own body's."""
+    return (
+        user is not None
+        and user.is_authenticated
+        and (user.is_site_admin or (user.is_org_admin and user.organisation_id is not None))
+    )
