@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime
 
 from search.analysis import NORWEGIAN, analyzer_language, text_terms
-from search.base import Document
+from search.base import Document, Hit
 from search.cpv import normalise_cpv, relation_prefixes
 from search.language import detect_language
 from search.percolation import Changed
@@ -37,10 +37,16 @@ def cpv_codes(codes: Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(c for c in map(normalise_cpv, codes) if c))
 
 
-def stored_owner(stored: dict) -> int | None:
-    """The owner id of a record's stored fields."""
+def _owner(stored: dict) -> int | None:
     owner = stored.get("owner")
     return int(owner) if owner else None
+
+
+def stored_hit(stored: dict, score: float, **details) -> Hit:
+    """The hit on the record of these stored fields; `details` are the hit's highlights, or its
+    reasons and confidence."""
+    kind, id = parse_uid(stored["uid"])
+    return Hit(kind=kind, id=id, score=score, owner_id=_owner(stored), **details)
 
 
 def _timestamp(value: datetime | date) -> int:

@@ -12,7 +12,7 @@ from search.evidence import PART
 from search.percolation import KeptProfile, Scoring, Structure
 from search.profile import concepts, shared_words
 from search.whoosh.bitmaps import Bitmaps, docnums
-from search.whoosh.documents import cpv_codes, keyword, parse_uid, stored_owner, uid_of
+from search.whoosh.documents import cpv_codes, keyword, stored_hit, uid_of
 from search.whoosh.postings import accumulate, best_allowed, common, rescore
 from search.whoosh.schema import BODY_FIELD, MATCH_FIELDS, NATIONWIDE_KEY, TEXT_BOOSTS
 from search.whoosh.tuning import (
@@ -176,17 +176,7 @@ def match(
         words = {clauses[n][3] for n in shared.get(docnum, ()) if clauses[n][4]}
         if words:
             reasons.insert(0, Reason(kind="terms", values=shared_words(found, words)))
-        kind, id = parse_uid(stored["uid"])
-        hits.append(
-            Hit(
-                kind=kind,
-                id=id,
-                score=score,
-                owner_id=stored_owner(stored),
-                reasons=tuple(reasons),
-                confidence=scale.confidence(topic),
-            )
-        )
+        hits.append(stored_hit(stored, score, reasons=tuple(reasons), confidence=scale.confidence(topic)))
     return hits, kept, reference
 
 

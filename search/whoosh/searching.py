@@ -8,11 +8,11 @@ from collections.abc import Sequence
 from whoosh.query import Or, Query, Term
 
 from search.analysis import ENGLISH_MARK, PART_MARK, query_word_terms, word_index_terms, word_spans
-from search.base import KINDS, NEED, Hit, SearchQuery, SearchResult
+from search.base import KINDS, NEED, SearchQuery, SearchResult
 from search.cpv import normalise_cpv
 from search.evidence import PART
 from search.whoosh.bitmaps import Bitmaps, docnums
-from search.whoosh.documents import keyword, parse_uid, stored_owner
+from search.whoosh.documents import keyword, stored_hit
 from search.whoosh.highlighting import highlight_terms, highlights
 from search.whoosh.postings import accumulate, best_allowed, common, rescore
 from search.whoosh.schema import (
@@ -116,16 +116,7 @@ def search_page(
     hits = []
     for docnum, score in found:
         stored = searcher.stored_fields(docnum)
-        kind, id = parse_uid(stored["uid"])
-        hits.append(
-            Hit(
-                kind=kind,
-                id=id,
-                score=score,
-                owner_id=stored_owner(stored),
-                highlights=highlights(stored, terms),
-            )
-        )
+        hits.append(stored_hit(stored, score, highlights=highlights(stored, terms)))
     return SearchResult(
         hits=hits,
         total=matched.bit_count(),
