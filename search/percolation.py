@@ -269,10 +269,12 @@ def threshold_of(kept: KeptProfile) -> float:
 
 
 def chunks(items: Sequence) -> Iterator[list]:
+    """The items CHUNK at a time, for statements over many keys or lists (here and in the store)."""
     items = list(items)
     for start in range(0, len(items), CHUNK):
         yield items[start : start + CHUNK]
 
 
 def marks(chunk: Sequence) -> str:
+    """The SQL parameter marks for a chunk: "?,?,?"."""
     return ",".join("?" * len(chunk))
