@@ -22,7 +22,7 @@ from bench import harness
 from bench.metrics import summary
 from bench.worker import Changes
 from search import READY_LISTS_FILES
-from search.ready import unpacked_keys
+from search.match_cache import unpacked_keys
 
 SAVES = 30
 

@@ -18,8 +18,8 @@ from search.base import (
 from search.confidence import CONFIDENT
 from search.cpv import CpvSuggester
 from search.language import detect_language
-from search.ready import FILES as READY_LISTS_FILES
-from search.whoosh_index import WhooshIndex, open_index
+from search.match_cache import FILES as READY_LISTS_FILES
+from search.whoosh.index import WhooshIndex, open_index
 
 __all__ = [
     "CAPABILITY",

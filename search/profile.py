@@ -117,7 +117,7 @@ def concepts(
 ) -> tuple[list[Concept], list[tuple[str, str]]]:
     """The profile's `limit` most distinctive concepts that some record holds, best first, and the
     (field, index term) pairs of the concepts no record holds (a record that brings one in may enter a
-    kept list: search.ready). `idf(field, index term)` is 0.0 for a term no record holds."""
+    kept list: search.match_cache). `idf(field, index term)` is 0.0 for a term no record holds."""
     found: list[Concept] = []
     absent: list[tuple[str, str]] = []
     for concept in _said(title, text, _languages(title, text)).values():

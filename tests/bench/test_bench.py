@@ -16,7 +16,7 @@ from bench.worker import Changes
 from network.models import Capability, Need, Organisation
 from network.services.imports import import_records
 from search import CAPABILITY, NEED, Document, MatchQuery, open_index
-from search.ready import FILE_NAME, profile_hash
+from search.match_cache import FILE_NAME, profile_hash
 
 TINY = corpus.SIZES["tiny"]
 

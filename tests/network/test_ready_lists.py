@@ -9,7 +9,7 @@ import pytest
 from bench import harness
 from network.models import Stage
 from network.services import capabilities, matching
-from search import ready
+from search import match_cache
 
 
 @pytest.fixture
@@ -52,8 +52,8 @@ def test_warming_refreshes_lists_that_have_aged(app, make, index, computed, monk
     assert matching.warm_need_lists(index).kept == 2
     assert matching.warm_need_lists(index).missing == 0
     # Every changed record ages every list: one unrelated capability makes both needs' lists old.
-    monkeypatch.setattr(ready, "AGE_MIN_RECORDS", 0)
-    monkeypatch.setattr(ready, "AGE_SHARE", 0.0)
+    monkeypatch.setattr(match_cache, "AGE_MIN_RECORDS", 0)
+    monkeypatch.setattr(match_cache, "AGE_SHARE", 0.0)
     make.capability(make.supplier(name="Møbel AS"), title="Kontormøbler", cpv=["39100000"])
     before = computed()
     report = matching.warm_need_lists(index)

@@ -4,7 +4,6 @@ import pickle
 
 import pytest
 
-from search import whoosh_index
 from search.analysis import (
     ENGLISH_MARK,
     PART_MARK,
@@ -16,7 +15,7 @@ from search.analysis import (
     term_words,
     text_terms,
 )
-from search.whoosh_index import _same_schema, build_schema
+from search.whoosh.schema import BODY_FIELD, build_schema, same_schema
 
 
 def test_norwegian_inflections_share_a_term():
@@ -71,8 +70,8 @@ def test_schema_survives_pickling():
     # Whoosh pickles the schema into the index: every analyzer part must be importable and comparable.
     schema = build_schema()
     restored = pickle.loads(pickle.dumps(schema))
-    assert _same_schema(restored, schema)
-    assert restored[whoosh_index.BODY_FIELD].analyzer == schema[whoosh_index.BODY_FIELD].analyzer
+    assert same_schema(restored, schema)
+    assert restored[BODY_FIELD].analyzer == schema[BODY_FIELD].analyzer
 
 
 def test_compounds_are_split_by_word_frequency():

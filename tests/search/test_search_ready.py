@@ -1,4 +1,4 @@
-"""Kept match lists (search.ready): read ready, shared by processes, and dropped by percolation exactly
+"""Kept match lists (search.match_cache): read ready, shared by processes, and dropped by percolation exactly
 when a change could alter them; and reads that another process's rebuild overtakes."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from contextlib import closing, contextmanager
 import pytest
 
 from search import CAPABILITY, NEED, MatchQuery, SearchQuery, open_index
-from search.ready import AGE_MIN_RECORDS, AGE_SHARE, FILE_NAME, age_limit
-from search.whoosh_index import READ_ATTEMPTS
+from search.match_cache import AGE_MIN_RECORDS, AGE_SHARE, FILE_NAME, age_limit
+from search.whoosh.tuning import READ_ATTEMPTS
 
 SUBJECT = (NEED, 1)
 ALARMS_SAID = "Alarmer og sensorer som varsler hjemmetjenesten om fall og uro om natten."

@@ -1,14 +1,12 @@
-"""Match lists kept ready for every process, and the percolator that drops those a change may alter.
+"""Match lists kept ready for every process: a cache that percolation keeps right (search.percolation).
 
 A need page shows two ranked lists; computing them costs tens of milliseconds, reading a kept one a
 fraction of one. Lists are kept in a small SQLite file beside the index (in memory for a RAM index),
 so every web worker and the indexer share them and they outlive a restart.
 
 A kept list stays right when records change because every index commit first **percolates** the
-changed records: like a search engine's percolator running stored queries against a new document,
-it finds the lists a changed record could enter (it shares one of the list's terms, a CPV prefix or
-a domain) and drops those where the record's best possible score reaches the list's lowest, as well
-as every list the record is already in. The next view or the indexer computes them again.
+changed records (search.percolation): it drops every list a changed record may enter or is already
+in. The next view or the indexer computes them again.
 
 Scores in a kept list are those of the moment it was computed: a change elsewhere shifts term
 statistics a little and is not worth recomputing every list for, just as a search engine does not
@@ -34,13 +32,19 @@ import sqlite3
 import threading
 import zlib
 from array import array
-from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 
 from search.base import Hit, IndexUnavailableError, Reason
-from search.cpv import relation_levels
+from search.percolation import (
+    Changed,
+    KeptProfile,
+    Percolator,
+    Scoring,
+    chunks,
+    marks,
+    threshold_of,
+)
 
 log = logging.getLogger(__name__)
 
@@ -50,13 +54,9 @@ FILES = (FILE_NAME, f"{FILE_NAME}-wal", f"{FILE_NAME}-shm")
 # A change of more records than this clears every list instead of percolating each record: a bulk
 # import changes most lists anyway, and the indexer fills them again.
 PERCOLATE_LIMIT = 200
-# SQLite's limit on parameters in one statement is far higher; this keeps statements small.
-CHUNK = 500
-# Term statistics drift after a list was computed: a record is bounded a little above its score.
-DRIFT = 1.1
 # A list is aged, and computed again, once more records changed since it was computed than this share
 # of the index holds (and at least AGE_MIN_RECORDS): term statistics then have moved too far for the
-# list's scores and for DRIFT.
+# list's scores and for search.percolation.DRIFT.
 AGE_SHARE = 0.05
 AGE_MIN_RECORDS = 50
 BUSY_TIMEOUT_MS = 5_000
@@ -97,101 +97,9 @@ CREATE TABLE IF NOT EXISTS keys (
 _AGE = "(SELECT value FROM meta WHERE name = 'records') - records"
 
 
-def key_of(text: str) -> int:
-    """A 64-bit key for a term, code, domain or record. Two texts sharing a key only make the
-    percolator look at one list more than it needs to."""
-    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "little", signed=True)
-
-
-def term_key(field: str, term: str) -> int:
-    return key_of(f"t\x00{field}\x00{term}")
-
-
-def code_key(prefix: str) -> int:
-    return key_of(f"c\x00{prefix}")
-
-
-def domain_key(domain: str) -> int:
-    return key_of(f"d\x00{domain}")
-
-
-def member_key(uid: str) -> int:
-    return key_of(f"m\x00{uid}")
-
-
-def subject_key(uid: str) -> int:
-    return key_of(f"s\x00{uid}")
-
-
 def age_limit(records: int) -> int:
     """How many changed records age a list, in an index of `records` records."""
     return max(AGE_MIN_RECORDS, int(records * AGE_SHARE))
-
-
-@dataclass(frozen=True)
-class Structure:
-    """What a list's profile carries besides text, to bound a record's bonuses."""
-
-    codes: tuple[str, ...] = ()
-    hinted: tuple[str, ...] = ()
-    domains: tuple[str, ...] = ()
-    fylker: tuple[str, ...] = ()
-    nationwide: bool = False
-
-
-@dataclass(frozen=True)
-class Scoring:
-    """The scoring constants of the index, so the bound follows the ranking it guards."""
-
-    cpv_bonus: dict[str, float]
-    hint_share: float
-    # The relations by which a code (real or guessed) alone makes a match.
-    hint_relations: tuple[str, ...]
-    domain_bonus: float
-    region_bonus: float
-    nationwide_key: str
-    k1: float
-    b: float
-    # The text score is s / (s + text_half), s the BM25F score divided by the profile's reference.
-    text_half: float
-
-
-@dataclass(frozen=True)
-class KeptProfile:
-    """A computed list with what percolation needs: the profile's weighted terms, its text reference
-    score, its filters and structure."""
-
-    subject: str
-    kind: str
-    size: int
-    profile: str
-    hits: Sequence[Hit]
-    clauses: Sequence[tuple[str, str, float]]
-    reference: float
-    structure: Structure
-    stages: tuple[str, ...] = ()
-    exclude_owners: tuple[str, ...] = ()
-    exclude_uids: tuple[str, ...] = ()
-    # The score a record must reach to enter the list at all (its confidence floor), 0 for none.
-    floor: float = 0.0
-
-
-@dataclass(frozen=True)
-class Changed:
-    """A record as the index is about to hold it, reduced to what can make it enter a list."""
-
-    uid: str
-    kind: str
-    owner: str
-    stage: str
-    # field → term → frequency, and field → length in terms.
-    terms: dict[str, Counter]
-    lengths: dict[str, int]
-    # Every CPV prefix of every code (division, group, class, category) and the codes themselves.
-    codes: frozenset[str]
-    domains: frozenset[str]
-    # The record's fylker, or the nationwide key.
-    regions: frozenset[str]
 
 
 def _hits_blob(hits: Sequence[Hit]) -> bytes:
@@ -220,12 +128,12 @@ def _hits_from(blob: bytes) -> list[Hit]:
     ]
 
 
-class ReadyLists:
+class MatchCache:
     """Kept match lists in one SQLite database (a file shared by processes, or memory)."""
 
     def __init__(self, folder: str | None, scoring: Scoring):
         self._path = os.path.join(folder, FILE_NAME) if folder else None
-        self._scoring = scoring
+        self._percolator = Percolator(scoring)
         self._lock = threading.RLock()
         self._connection: sqlite3.Connection | None = None
         self._inode: tuple[int, int] | None = None
@@ -340,8 +248,8 @@ class ReadyLists:
         """Keep a list computed after `token` was read; False when a change came in between."""
         if token is None:
             return False
-        keys = self._keys(kept)
-        threshold = _threshold(kept)
+        keys = self._percolator.keys(kept)
+        threshold = threshold_of(kept)
         structure = kept.structure
         try:
             with self._write(KEEP_TIMEOUT_MS) as connection:
@@ -390,34 +298,6 @@ class ReadyLists:
             log.info("a match list was not kept: %s", exc)
             return False
         return True
-
-    def _keys(self, kept: KeptProfile) -> dict[int, float]:
-        """The keys under which a record can reach the list: its subject, its members, its weighted
-        terms, and the CPV prefixes and domains whose bonus alone could reach its lowest score."""
-        scoring = self._scoring
-        threshold = _threshold(kept)
-        keys: dict[int, float] = {subject_key(kept.subject): 0.0}
-        for hit in kept.hits:
-            keys[member_key(f"{hit.kind}:{hit.id}")] = 0.0
-        for field_name, term, weight in kept.clauses:
-            key = term_key(field_name, term)
-            keys[key] = keys.get(key, 0.0) + weight
-        structure = kept.structure
-        domain = scoring.domain_bonus if structure.domains else 0.0
-        region = scoring.region_bonus
-        codes = structure.codes or structure.hinted
-        share = 1.0 if structure.codes else scoring.hint_share
-        # Per code, its weakest relation whose bonus (with domain and region) reaches the list's lowest
-        # score: a record related more strongly holds that relation's prefix too.
-        for code in codes:
-            for level, prefix in reversed(relation_levels(code)):
-                if share * scoring.cpv_bonus.get(level, 0.0) + domain + region >= threshold:
-                    keys[code_key(prefix)] = 0.0
-                    break
-        hint = scoring.hint_share * max(scoring.cpv_bonus.values()) if structure.hinted else 0.0
-        if structure.domains and scoring.domain_bonus + region + hint >= threshold:
-            keys.update((domain_key(d), 0.0) for d in structure.domains)
-        return keys
 
     @staticmethod
     def _drop(connection: sqlite3.Connection, rows: Iterable[tuple[int, bytes]]) -> int:
@@ -477,15 +357,15 @@ class ReadyLists:
                     connection.execute("DELETE FROM lists")
                     connection.execute("DELETE FROM keys")
                 else:
-                    doomed, entered = self._percolate(connection, changed, removed, averages)
+                    doomed, entered = self._percolator.percolate(connection, changed, removed, averages)
                     entries = self._entries(connection, entered)
                     self._drop(
                         connection,
                         (
                             row
-                            for chunk in _chunks(sorted(doomed))
+                            for chunk in chunks(sorted(doomed))
                             for row in connection.execute(
-                                f"SELECT id, keys FROM lists WHERE id IN ({_marks(chunk)})", chunk
+                                f"SELECT id, keys FROM lists WHERE id IN ({marks(chunk)})", chunk
                             ).fetchall()
                         ),
                     )
@@ -504,9 +384,9 @@ class ReadyLists:
     ) -> list[tuple[str, str, str]]:
         """(subject, kind, record) for each list id → records that may enter it."""
         found = []
-        for chunk in _chunks(sorted(entered)):
+        for chunk in chunks(sorted(entered)):
             for list_id, subject, kind in connection.execute(
-                f"SELECT id, subject, kind FROM lists WHERE id IN ({_marks(chunk)})", chunk
+                f"SELECT id, subject, kind FROM lists WHERE id IN ({marks(chunk)})", chunk
             ):
                 found.extend((subject, kind, uid) for uid in entered[list_id])
         return found
@@ -552,117 +432,6 @@ class ReadyLists:
         with self._lock:
             return self._connect().execute("SELECT count(*) FROM lists").fetchone()[0]
 
-    def _percolate(
-        self,
-        connection: sqlite3.Connection,
-        changed: Sequence[Changed],
-        removed: Sequence[str],
-        averages: dict[str, float],
-    ) -> tuple[set[int], dict[int, list[str]]]:
-        """The lists a change may alter: those holding a changed or removed record or made for one,
-        and those a changed record's best possible score would enter (also returned alone: list id →
-        the records that may enter it)."""
-        uids = [c.uid for c in changed] + list(removed)
-        direct = [k for uid in uids for k in (member_key(uid), subject_key(uid))]
-        doomed = {
-            list_id
-            for chunk in _chunks(direct)
-            for (list_id,) in connection.execute(
-                f"SELECT list FROM keys WHERE key IN ({_marks(chunk)})", chunk
-            )
-        }
-        direct = set(doomed)
-        entered: dict[int, list[str]] = {}
-        for record in changed:
-            for list_id in self._entered(connection, record, averages, direct):
-                entered.setdefault(list_id, []).append(record.uid)
-        return direct | entered.keys(), entered
-
-    def _entered(
-        self, connection: sqlite3.Connection, record: Changed, averages: dict[str, float], doomed: set[int]
-    ) -> set[int]:
-        scoring = self._scoring
-        # key → the record's BM25F factor for that term (without the list's weight).
-        factors: dict[int, float] = {}
-        for field_name, counts in record.terms.items():
-            norm = (
-                1
-                - scoring.b
-                + scoring.b * record.lengths.get(field_name, 0) / (averages.get(field_name) or 1.0)
-            )
-            for term, tf in counts.items():
-                factors[term_key(field_name, term)] = tf * (scoring.k1 + 1) / (tf + scoring.k1 * norm)
-        structural = [code_key(c) for c in record.codes] + [domain_key(d) for d in record.domains]
-        text: dict[int, float] = {}
-        others: set[int] = set()
-        for chunk in _chunks(list(factors) + structural):
-            for key, list_id, weight in connection.execute(
-                f"SELECT key, list, weight FROM keys WHERE key IN ({_marks(chunk)})", chunk
-            ):
-                if list_id in doomed:
-                    continue
-                factor = factors.get(key)
-                if factor is not None and weight:
-                    text[list_id] = text.get(list_id, 0.0) + weight * factor
-                else:
-                    others.add(list_id)
-        candidates = sorted((text.keys() | others) - doomed)
-        entered = set()
-        for chunk in _chunks(candidates):
-            for list_id, kind, threshold, reference, filters, structure in connection.execute(
-                "SELECT id, kind, threshold, reference, filters, structure FROM lists"
-                f" WHERE id IN ({_marks(chunk)})",
-                chunk,
-            ):
-                if kind != record.kind:
-                    continue
-                stages, exclude_owners, exclude_uids = json.loads(filters)
-                if (stages and record.stage not in stages) or record.owner in exclude_owners:
-                    continue
-                if record.uid in exclude_uids:
-                    continue
-                bound = self._bound(
-                    record, text.get(list_id, 0.0), reference, Structure(*json.loads(structure))
-                )
-                if bound is not None and bound >= threshold - 1e-9:
-                    entered.add(list_id)
-        return entered
-
-    def _bound(self, record: Changed, text: float, reference: float, structure: Structure) -> float | None:
-        """The best score the record could have in the list, None when it could not be in it at all."""
-        scoring = self._scoring
-        codes = structure.codes or structure.hinted
-        share = 1.0 if structure.codes else scoring.hint_share
-        related = [
-            level for code in codes for level, prefix in relation_levels(code) if prefix in record.codes
-        ]
-        cpv = max((share * scoring.cpv_bonus.get(level, 0.0) for level in related), default=0.0)
-        domain = scoring.domain_bonus if record.domains & set(structure.domains) else 0.0
-        # A shared domain alone never makes a match, nor does a CPV group (real or guessed).
-        strong = any(level in scoring.hint_relations for level in related)
-        if not (strong or text):
-            return None
-        region = (
-            scoring.region_bonus
-            if structure.nationwide or record.regions & {*structure.fylker, scoring.nationwide_key}
-            else 0.0
-        )
-        if reference > 0:
-            share = DRIFT * text / reference
-            text_score = share / (share + scoring.text_half)
-        else:
-            text_score = 1.0 if text else 0.0
-        return text_score + cpv + domain + region
-
-
-def _threshold(kept: KeptProfile) -> float:
-    """The score a record must reach to enter the list: the lowest hit's score when the list is full;
-    otherwise its confidence floor (-1 when it has none and room for anyone). A short list of
-    confident matches is thus dropped only by a record that could be confident too."""
-    if kept.hits and len(kept.hits) >= kept.size:
-        return kept.hits[-1].score
-    return kept.floor if kept.floor > 0 else -1.0
-
 
 def _packed(keys: Iterable[int]) -> bytes:
     """A list's keys as 8-byte integers (a third of their JSON)."""
@@ -674,16 +443,6 @@ def unpacked_keys(blob: bytes) -> list[int]:
     keys = array("q")
     keys.frombytes(blob)
     return keys.tolist()
-
-
-def _chunks(items: Sequence) -> Iterator[list]:
-    items = list(items)
-    for start in range(0, len(items), CHUNK):
-        yield items[start : start + CHUNK]
-
-
-def _marks(chunk: Sequence) -> str:
-    return ",".join("?" * len(chunk))
 
 
 def profile_hash(*parts: object) -> str:
