@@ -4,10 +4,9 @@ this package names what the rest of the site uses."""
 
 from network.links import is_local_path, site_path
 from network.services.accounts import set_locale
-from network.services.notifications.delivery import SendReport, send_due
+from network.services.notifications.delivery import send_due
 from network.services.notifications.follows import follow, follows_of, is_following, unfollow
 from network.services.notifications.notices import (
-    MessageBuilder,
     connect,
     followers_of,
     need_published,
@@ -22,15 +21,12 @@ from network.services.notifications.reading import get_notice, inbox, mark_read,
 from network.services.notifications.searches import (
     SEARCH_FILTERS,
     SavedSearchDraft,
-    check_saved_search,
     delete_saved_search,
     get_saved_search,
     save_search,
-    saved_search_query,
     saved_searches,
 )
 from network.services.notifications.settings import (
-    DEFAULT_FREQUENCY,
     preferences,
     read_unsubscribe_token,
     set_preferences,
@@ -39,12 +35,8 @@ from network.services.notifications.settings import (
 )
 
 __all__ = [
-    "DEFAULT_FREQUENCY",
     "SEARCH_FILTERS",
-    "MessageBuilder",
     "SavedSearchDraft",
-    "SendReport",
-    "check_saved_search",
     "connect",
     "delete_saved_search",
     "follow",
@@ -66,7 +58,6 @@ __all__ = [
     "response_status_changed",
     "response_submitted",
     "save_search",
-    "saved_search_query",
     "saved_searches",
     "send_due",
     "set_locale",
