@@ -20,6 +20,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     )
     register_config(app, overrides)
     register_extensions(app)
+    register_signal_receivers(app)
     register_blueprints(app)
     register_cli(app)
     register_hooks(app)
@@ -56,6 +57,12 @@ def register_extensions(app: Flask) -> None:
     from network.extensions import init_extensions
 
     init_extensions(app)
+
+
+def register_signal_receivers(app: Flask) -> None:
+    from network.services import notifications
+
+    notifications.connect()
 
 
 def register_blueprints(app: Flask) -> None:

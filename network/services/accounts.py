@@ -6,6 +6,7 @@ import hashlib
 import logging
 import secrets
 import smtplib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -166,6 +167,15 @@ def authenticate(email: str, password: str) -> User | None:
     if user is None or not user.check_password(password):
         return None
     return user
+
+
+def set_locale(user: User, locale: str, allowed: Iterable[str]) -> None:
+    """Remember the language a user chose with the switch: notices and their mails are written in it."""
+    if locale not in set(allowed):
+        raise ValidationError(_("Unknown language."))
+    if user.locale != locale:
+        user.locale = locale
+        db.session.commit()
 
 
 def update_organisation(actor: User, org: Organisation, draft: OrganisationDraft, index) -> Organisation:

@@ -34,7 +34,7 @@ from network.models import (
     utcnow,
 )
 from network.services import matching
-from network.services.notifications import followers_of, notify, site_path, users_of_organisation
+from network.services.notifications import followers_of, notify_need, users_of_organisation
 from search import CAPABILITY, NEED, ORGANISATION, Entered, IndexUnavailableError, SearchIndex
 
 log = logging.getLogger(__name__)
@@ -204,7 +204,7 @@ def _supplier_for_need(alert: MatchAlert, need: Need, index: SearchIndex) -> lis
         return []
     supplier, title = match.organisation.name, need.title
     shown = [c.title for c in match.capabilities[:2]]
-    return notify(
+    return notify_need(
         users_of_organisation(need.organisation_id),
         "new_supplier",
         lambda: (
@@ -216,8 +216,8 @@ def _supplier_for_need(alert: MatchAlert, need: Need, index: SearchIndex) -> lis
                 capabilities="; ".join(shown),
             ),
         ),
-        link=site_path("needs.detail", need_id=need.id) + "#suppliers",
-        need_id=need.id,
+        need,
+        anchor="suppliers",
     )
 
 
@@ -229,7 +229,7 @@ def _peer_for_need(alert: MatchAlert, need: Need, index: SearchIndex) -> list[No
     title, other, body = need.title, peer.title, peer.organisation.name
     # The body and whoever follows the need: the empty list promised both of them.
     recipients = [*users_of_organisation(need.organisation_id), *followers_of(need)]
-    return notify(
+    return notify_need(
         recipients,
         "new_peer",
         lambda: (
@@ -242,8 +242,8 @@ def _peer_for_need(alert: MatchAlert, need: Need, index: SearchIndex) -> list[No
                 title=title,
             ),
         ),
-        link=site_path("needs.detail", need_id=need.id) + "#peers",
-        need_id=need.id,
+        need,
+        anchor="peers",
     )
 
 
@@ -256,7 +256,7 @@ def _need_for_supplier(alert: MatchAlert, index: SearchIndex) -> list[Notificati
     if need is None:
         return None
     title, body = need.title, need.organisation.name
-    return notify(
+    return notify_need(
         users_of_organisation(org.id),
         "new_need_for_you",
         lambda: (
@@ -267,6 +267,5 @@ def _need_for_supplier(alert: MatchAlert, index: SearchIndex) -> list[Notificati
                 title=title,
             ),
         ),
-        link=site_path("needs.detail", need_id=need.id),
-        need_id=need.id,
+        need,
     )

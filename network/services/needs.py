@@ -7,11 +7,12 @@ from datetime import date
 
 from flask_babel import gettext as _
 
+from network import signals
 from network.errors import NotAllowedError, NotFoundError, ValidationError
 from network.extensions import db
 from network.models import STAGE_MOVES, Domain, Need, Organisation, Route, Stage, User, utcnow
 from network.permissions import can_edit_need, can_view_need
-from network.services import audit, commit, notifications, rules
+from network.services import audit, commit, rules
 from network.text import clean
 
 MAX_BUDGET = 10**13
@@ -136,7 +137,7 @@ def publish_need(actor: User, need: Need, index) -> Need:
     audit.record(
         actor, "need.publish", need, need.organisation_id, details={"stage": [Stage.DRAFT, Stage.OPEN]}
     )
-    notifications.need_published(actor, need)
+    signals.need_published.send(actor, need=need)
     commit(index)
     return need
 
@@ -155,7 +156,7 @@ def move_stage(actor: User, need: Need, stage: str, index, doffin_ref: str | Non
     need.stage = target
     if target == Stage.TENDERED and doffin_ref:
         need.doffin_ref = clean(doffin_ref)[:40]
-    notifications.need_stage_changed(actor, need)
+    signals.need_stage_changed.send(actor, need=need)
     commit(index)
     return need
 

@@ -7,10 +7,11 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from network import signals
 from network.errors import ConflictError, NotAllowedError, NotFoundError, ValidationError
 from network.extensions import db
 from network.models import Need, Response, ResponseStatus, User
-from network.services import commit, notifications
+from network.services import commit
 from network.text import clean
 
 
@@ -47,7 +48,7 @@ def submit_response(actor: User, need: Need, draft: ResponseDraft) -> Response:
         need=need, organisation_id=actor.organisation_id, user=actor, message=message, link=link
     )
     db.session.add(response)
-    notifications.response_submitted(actor, response)
+    signals.response_submitted.send(actor, response=response)
     commit(None)
     return response
 
@@ -72,7 +73,7 @@ def set_status(actor: User, response_id: int, status: str) -> Response:
     except ValueError:
         raise ValidationError(_("Unknown status."), field="status") from None
     if response.status != previous:
-        notifications.response_status_changed(actor, response)
+        signals.response_status_changed.send(actor, response=response)
     commit(None)
     return response
 

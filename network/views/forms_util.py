@@ -8,7 +8,7 @@ from flask import request, url_for
 from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
 
-from network import labels, reference
+from network import labels, links, reference
 from network.errors import ValidationError
 
 
@@ -74,7 +74,7 @@ def safe_next(target: str | None) -> str:
     if target:
         parsed = urlparse(target)
         # Browsers read "/\host" as "//host", another site; a backslash has no place in our paths.
-        local = target.startswith("/") and not target.startswith("//") and "\\" not in target
+        local = links.is_local_path(target)
         if not parsed.scheme and not parsed.netloc and local:
             return target
     return url_for("main.index")

@@ -22,6 +22,7 @@ from network.models import (
 from network.services import needs as needs_service
 from network.services import notifications as service
 from network.services import responses as responses_service
+from network.services.notifications import searches
 
 HEALTH_NEED = needs_service.NeedDraft(
     title="Varsling ved fall på sykehjem om natten",
@@ -237,7 +238,7 @@ def test_saved_searches_are_their_owners_only(app, make):
 
 
 def test_a_user_keeps_a_bounded_number_of_saved_searches(app, make, monkeypatch):
-    monkeypatch.setattr(service, "MAX_SAVED_SEARCHES", 2)
+    monkeypatch.setattr(searches, "MAX_SAVED_SEARCHES", 2)
     user = make.user(make.supplier())
     saved(user, "En", "en")
     saved(user, "To", "to")

@@ -14,6 +14,7 @@ from network.extensions import db
 from network.models import Frequency, Notification
 from network.services import notifications as service
 from network.services.mail import outbox_messages
+from network.services.notifications import delivery
 from tests.smtp import closed_port
 
 SITE = "https://behovsborsen.example"
@@ -182,7 +183,7 @@ def test_a_weekly_digest_holds_the_notices_made_before_monday(app, make, tmp_pat
 
 
 def test_a_long_digest_lists_the_first_notices_and_points_to_the_inbox(app, make, tmp_path, monkeypatch):
-    monkeypatch.setattr(service, "DIGEST_LIMIT", 2)
+    monkeypatch.setattr(delivery, "DIGEST_LIMIT", 2)
     user = make.user(make.supplier())
     user.locale = "en"
     service.set_preferences(user, {"need_stage": "daily"})

@@ -1,0 +1,53 @@
+"""Links into the site: paths for notices and redirects, the one way to link a need, the site's root."""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import urlsplit, urlunsplit
+
+from flask import current_app, has_request_context, url_for
+
+log = logging.getLogger(__name__)
+
+
+def site_path(endpoint: str, **values) -> str:
+    """A link into the site as a path ("/needs/5"). Notices are made in web requests and in commands
+    alike; outside a request Flask cannot build URLs without SERVER_NAME, but a path needs no host."""
+    if has_request_context():
+        return url_for(endpoint, **values)
+    return current_app.url_map.bind("localhost").build(endpoint, values)
+
+
+def need_path(need_id: int, anchor: str = "") -> str:
+    """A need's page as a path, at a part of it ("#responses") when `anchor` names one."""
+    return site_path("needs.detail", need_id=need_id) + (f"#{anchor}" if anchor else "")
+
+
+def is_local_path(link: str | None) -> bool:
+    """A path on this site: "/x", never "//host/x" or "/\\host" (browsers read both as another host)."""
+    return bool(link) and link.startswith("/") and not link.startswith("//") and "\\" not in link
+
+
+def stored_link(link: str | None) -> str | None:
+    """The link a notice keeps: a path into the site; an absolute URL (a model's .url) is kept as its
+    path, and anything that is no path on this site is dropped."""
+    if not link:
+        return None
+    parts = urlsplit(link)
+    path = urlunsplit(("", "", parts.path or "/", parts.query, parts.fragment))
+    return path if is_local_path(path) else None
+
+
+def site_root() -> str:
+    """scheme://host for links in e-mails. A request knows it; cron has none, so then SITE_URL
+    (FLASK_SITE_URL) or SERVER_NAME tells, and http://localhost:5000 is the last resort."""
+    if has_request_context():
+        parts = urlsplit(url_for("main.index", _external=True))
+        return f"{parts.scheme}://{parts.netloc}"
+    config = current_app.config
+    if config.get("SITE_URL"):
+        return str(config["SITE_URL"]).rstrip("/")
+    if config.get("SERVER_NAME"):
+        return f"{config.get('PREFERRED_URL_SCHEME') or 'http'}://{config['SERVER_NAME']}"
+    log.warning("SITE_URL is not set: links in notice mails point to http://localhost:5000")
+    return "http://localhost:5000"
