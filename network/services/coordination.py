@@ -279,6 +279,29 @@ def _refuse_existing(membership: GroupMember | None, org: Organisation, invited_
     raise ConflictError(_("Your organisation has already asked to join this group."))
 
 
+def _settle(
+    actor: User, group: CoordinationGroup, membership: GroupMember, accept: bool, actions: tuple[str, str]
+) -> None:
+    """Accept an open invitation or request (the body becomes a member and its need joins) or decline
+    it, and record the decision in the audit log under actions[0] (accepted) or actions[1]."""
+    if accept:
+        if membership.need is not None:
+            _check_need_can_join(membership.need, group)
+        membership.status = MembershipStatus.MEMBER
+        _add_need(group, membership.need)
+    else:
+        membership.status = MembershipStatus.DECLINED
+    membership.decided_at = utcnow()
+    db.session.flush()
+    audit.record(
+        actor,
+        actions[0] if accept else actions[1],
+        group,
+        membership.organisation_id,
+        other_organisation_id=group.lead_id,
+    )
+
+
 # -- inviting a peer and answering --------------------------------------------------------------
 
 
@@ -405,21 +428,7 @@ def answer_invitation(actor: User, group: CoordinationGroup, accept: bool) -> Gr
         raise NotAllowedError(_("Your organisation has no open invitation to this group."))
     if accept:
         _require_coordinating_body(actor)
-        if membership.need is not None:
-            _check_need_can_join(membership.need, group)
-        membership.status = MembershipStatus.MEMBER
-        _add_need(group, membership.need)
-    else:
-        membership.status = MembershipStatus.DECLINED
-    membership.decided_at = utcnow()
-    db.session.flush()
-    audit.record(
-        actor,
-        "group.accept" if accept else "group.decline",
-        group,
-        org_id,
-        other_organisation_id=group.lead_id,
-    )
+    _settle(actor, group, membership, accept, ("group.accept", "group.decline"))
     answerer, title = actor.organisation.name, group.title
     notify(
         _users_of(group.lead_id),
@@ -481,22 +490,7 @@ def decide_request(actor: User, group: CoordinationGroup, org_id: int, accept: b
     membership = group.membership_of(org_id)
     if membership is None or membership.status != MembershipStatus.REQUESTED:
         raise NotFoundError(_("There is no open request from that organisation."))
-    if accept:
-        if membership.need is not None:
-            _check_need_can_join(membership.need, group)
-        membership.status = MembershipStatus.MEMBER
-        _add_need(group, membership.need)
-    else:
-        membership.status = MembershipStatus.DECLINED
-    membership.decided_at = utcnow()
-    db.session.flush()
-    audit.record(
-        actor,
-        "group.request_accepted" if accept else "group.request_declined",
-        group,
-        membership.organisation_id,
-        other_organisation_id=group.lead_id,
-    )
+    _settle(actor, group, membership, accept, ("group.request_accepted", "group.request_declined"))
     title = group.title
     notify(
         _users_of(membership.organisation_id),
