@@ -3,7 +3,6 @@ and bringing another need."""
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from network.errors import ConflictError, NotAllowedError, NotFoundError, ValidationError
@@ -28,11 +27,7 @@ from network.services.coordination.groups import (
     require_lead,
     require_running,
 )
-from network.services.notifications import notify
-
-
-def _users_of(org_id: int) -> list[User]:
-    return list(db.session.scalars(sa.select(User).where(User.organisation_id == org_id)))
+from network.services.notifications import notify, users_of_organisation
 
 
 def _add_need(group: CoordinationGroup, need: Need | None) -> None:
@@ -161,7 +156,7 @@ def _send_invitation(
     )
     inviter, title, peer_title = org.name, group.title, peer_need.title
     notify(
-        _users_of(peer_org.id),
+        users_of_organisation(peer_org.id),
         "group_invitation",
         lambda: (
             _("%(org)s invites you to a coordination group", org=inviter),
@@ -231,7 +226,7 @@ def answer_invitation(actor: User, group: CoordinationGroup, accept: bool) -> Gr
     _settle(actor, group, membership, accept, ("group.accept", "group.decline"))
     answerer, title = actor.organisation.name, group.title
     notify(
-        _users_of(group.lead_id),
+        users_of_organisation(group.lead_id),
         "group_invitation",
         lambda: (
             _("%(org)s accepted your invitation", org=answerer)
@@ -270,7 +265,7 @@ def request_to_join(actor: User, group: CoordinationGroup, need: Need | None = N
     )
     asker, title = org.name, group.title
     notify(
-        _users_of(group.lead_id),
+        users_of_organisation(group.lead_id),
         "group_request",
         lambda: (
             _("%(org)s asks to join “%(group)s”", org=asker, group=title),
@@ -293,7 +288,7 @@ def decide_request(actor: User, group: CoordinationGroup, org_id: int, accept: b
     _settle(actor, group, membership, accept, ("group.request_accepted", "group.request_declined"))
     title = group.title
     notify(
-        _users_of(membership.organisation_id),
+        users_of_organisation(membership.organisation_id),
         "group_request",
         lambda: (
             _("Your request to join “%(group)s” was accepted", group=title)

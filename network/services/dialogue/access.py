@@ -1,17 +1,15 @@
-"""Who may do what in a need's dialogue, and what its parts share: checked text, followers, links."""
+"""Who may do what in a need's dialogue, and what its parts share: checked text, times and links."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-import sqlalchemy as sa
 from flask import url_for
 from flask_babel import format_date, format_time
 from flask_babel import gettext as _
 
 from network.errors import NotAllowedError, ValidationError
-from network.extensions import db
-from network.models import Follow, Need, Organisation, Stage, User
+from network.models import Need, Organisation, Stage, User
 from network.text import clean
 
 
@@ -63,14 +61,6 @@ def checked_text(value: str | None, limit: int, field_name: str, empty: str) -> 
     if len(text) > limit:
         raise ValidationError(_("At most %(n)d characters.", n=limit), field=field_name)
     return text
-
-
-def followers_of(need: Need) -> list[User]:
-    return list(
-        db.session.scalars(
-            sa.select(User).join(Follow, Follow.user_id == User.id).where(Follow.need_id == need.id)
-        )
-    )
 
 
 def moment_text(value: datetime) -> str:

@@ -17,14 +17,13 @@ from network.models import Meeting, MeetingSignup, Need, Stage, User, utcnow
 from network.services import commit, rules
 from network.services.dialogue.access import (
     authenticated,
-    followers_of,
     is_need_body,
     is_supplier_user,
     moment_text,
     need_link,
     require_body,
 )
-from network.services.notifications import notify
+from network.services.notifications import followers_of, notify
 from network.text import clean
 
 PLACE_MAX = 300

@@ -16,14 +16,13 @@ from network.services import commit
 from network.services.dialogue.access import (
     authenticated,
     checked_text,
-    followers_of,
     is_need_body,
     may_ask_as,
     need_link,
     require_body,
     takes_questions,
 )
-from network.services.notifications import notify
+from network.services.notifications import followers_of, notify
 
 QUESTION_MAX = 5000
 ANSWER_MAX = 20000
