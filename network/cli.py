@@ -13,9 +13,16 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from network import indexing
+from network.demo import demo_records
 from network.errors import DomainError, ImportFileError
 from network.extensions import db
-from network.models import Organisation, User
+from network.models import Organisation, OrgKind, Role, User
+from network.schema import ensure_schema
+from network.services import backup, match_notices
+from network.services.accounts import create_site_admin
+from network.services.imports import import_lines, import_records
+from network.services.matching import warm_need_lists, warm_supplier_lists
+from network.services.notifications import send_due
 from search import IndexUnavailableError
 
 
@@ -39,15 +46,10 @@ def _index():
 @with_appcontext
 def setup_command(demo: bool) -> None:
     """Create or migrate the schema; with --demo, load the example content on first start."""
-    from network.schema import ensure_schema
-
     if ensure_schema(current_app):
         click.echo("Database schema created/updated.")
     empty = db.session.scalar(sa.select(sa.func.count()).select_from(Organisation)) == 0
     if demo and empty:
-        from network.demo import demo_records
-        from network.services.imports import import_records
-
         click.echo("Loading demo content (first start only)…")
         started = time.monotonic()
         report = import_records(demo_records(), _index(), progress=_progress)
@@ -66,8 +68,6 @@ def setup_command(demo: bool) -> None:
         click.echo("Rebuilding the search index from the database…")
         click.echo(f"Indexed {indexing.reindex(index)} documents.")
     if demo:
-        from network.services.matching import warm_need_lists, warm_supplier_lists
-
         # A first visitor's need pages then read ready lists.
         try:
             report = warm_need_lists(index)
@@ -88,8 +88,6 @@ DEMO_LOGINS = (
 
 def _ensure_demo_logins() -> None:
     """Demo users: a site admin, a user of a verified public body and of a Norwegian supplier."""
-    from network.models import OrgKind, Role
-
     for email, name, kind in DEMO_LOGINS:
         if db.session.scalar(sa.select(User).where(User.email == email)) is not None:
             continue
@@ -134,9 +132,6 @@ def _index_progress(done: int, total: int) -> None:
 @with_appcontext
 def import_command(path: Path) -> None:
     """Import organisations, needs and capabilities from a JSONL file (all or nothing)."""
-    from network.schema import ensure_schema
-    from network.services.imports import import_lines
-
     ensure_schema(current_app)
     if not path.exists():
         click.echo(f"error: {path}: no such file", err=True)
@@ -164,8 +159,6 @@ def import_command(path: Path) -> None:
 @with_appcontext
 def reindex_command() -> None:
     """Rebuild the search index from the database."""
-    from network.schema import ensure_schema
-
     ensure_schema(current_app)
     started = time.monotonic()
     count = indexing.reindex(_index(), progress=lambda n: click.echo(f"  {n} documents…", err=True))
@@ -210,9 +203,6 @@ def index_follow_command(interval: float, once: bool, warm: bool) -> None:
     """Apply pending index events as they come (for deployments with several web workers), and between
     them check new strong matches for notices and compute the lists of need pages (and suppliers'
     needs for you) that have none."""
-    from network.services import match_notices
-    from network.services.matching import warm_need_lists, warm_supplier_lists
-
     index = _index()
     warmed_at: list[int] = []
 
@@ -261,8 +251,6 @@ def _part(context, parameter, value: str | None) -> tuple[int, int]:
 def index_warm_command(seconds: float | None, part: tuple[int, int]) -> None:
     """Compute and keep the supplier and peer lists of every published need that has none (or whose
     lists aged)."""
-    from network.services.matching import warm_need_lists, warm_supplier_lists
-
     started = time.monotonic()
 
     def progress(kept: int, missing: int) -> None:
@@ -300,9 +288,6 @@ def index_status_command() -> None:
 @with_appcontext
 def create_admin_command(email: str, name: str, password: str) -> None:
     """Create a site administrator (or make an existing user one)."""
-    from network.schema import ensure_schema
-    from network.services.accounts import create_site_admin
-
     ensure_schema(current_app)
     try:
         user = create_site_admin(email, name, password)
@@ -328,10 +313,6 @@ def notify_send_command(quiet: bool) -> None:
     the mails use FLASK_SITE_URL (e.g. https://behovsborsen.no). Exits 1 when a mail failed (its
     notices are tried again on the next run), 0 otherwise, also when there was nothing to send.
     """
-    from network.schema import ensure_schema
-    from network.services import match_notices
-    from network.services.notifications import send_due
-
     ensure_schema(current_app)
     try:
         # New strong matches not yet checked (the web workers check them within a time budget).
@@ -361,8 +342,6 @@ def backup_command(path: Path, force: bool) -> None:
     SQLite: the online backup API (the copy is itself a SQLite database). PostgreSQL: pg_dump in its
     custom format. Bring it back with `flask restore PATH`.
     """
-    from network.services import backup
-
     if path.exists() and not force:
         click.echo(f"error: {path} exists; choose another name or add --force to overwrite it.", err=True)
         sys.exit(1)
@@ -390,9 +369,6 @@ def restore_command(path: Path, yes: bool) -> None:
     Everything in the database now is replaced: without --yes, a database with content is left alone
     (or, at a terminal, you are asked first).
     """
-    from network.schema import ensure_schema
-    from network.services import backup
-
     db.session.remove()
     try:
         backup.backup_kind(path)

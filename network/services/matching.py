@@ -16,8 +16,8 @@ from flask import current_app
 
 from network import reference
 from network.extensions import db
-from network.indexing import need_fylker, need_text
-from network.models import Capability, Domain, Need, Organisation, Stage, User
+from network.indexing import need_match_query, signal_domains, supplier_match_query
+from network.models import Capability, Need, Organisation, Stage, User
 from search import (
     CAPABILITY,
     CONFIDENT,
@@ -85,11 +85,6 @@ def _merge_reasons(hits: Sequence[Hit]) -> list[Reason]:
     return [Reason(kind=k, detail=d, values=tuple(v)) for (k, d), v in merged.items()]
 
 
-def _signal_domains(domains) -> tuple[str, ...]:
-    """ "Other" says nothing about what two records share, so it is no reason to match them."""
-    return tuple(d for d in domains if d and d != Domain.OTHER.value)
-
-
 def _hint_cpv(title: str, text: str) -> tuple[str, ...]:
     """For a need without codes, the codes its text most likely belongs to (bodies rarely know them).
 
@@ -116,22 +111,6 @@ def _hint_cpv(title: str, text: str) -> tuple[str, ...]:
     return found
 
 
-def _need_profile(need: Need, kind: str, limit: int, **extra) -> MatchQuery:
-    text = need_text(need)
-    return MatchQuery(
-        kind=kind,
-        title=need.title,
-        text=text,
-        domains=_signal_domains((need.domain.value,)),
-        cpv=tuple(need.cpv or ()),
-        hint_cpv=() if need.cpv else _hint_cpv(need.title, text),
-        fylker=need_fylker(need),
-        limit=limit,
-        min_confidence=min_confidence(),
-        **extra,
-    )
-
-
 def clear_match_cache(index: SearchIndex) -> None:
     """Forget every kept match list, so the next lists are computed from scratch."""
     index.clear_match_cache()
@@ -144,9 +123,8 @@ def suppliers_for_need(
 
     The ranked list is kept ready in the index until a change may alter it (`use_cache=False` computes
     it afresh); the rows are always read from the database, so a change shows at once."""
-    hits = index.match(
-        _need_profile(need, CAPABILITY, limit * SUPPLIER_HITS), use_cache=use_cache, subject=(NEED, need.id)
-    )
+    profile = need_match_query(need, CAPABILITY, limit * SUPPLIER_HITS, min_confidence(), hints=_hint_cpv)
+    hits = index.match(profile, use_cache=use_cache, subject=(NEED, need.id))
     by_owner: dict[int, list[Hit]] = {}
     for hit in hits:
         by_owner.setdefault(hit.owner_id, []).append(hit)
@@ -192,8 +170,14 @@ def peers_for_need(
 ) -> list[NeedMatch]:
     """Needs of other public bodies about the same challenge, one per body (its best-matching need);
     the body's own needs never appear."""
-    profile = _need_profile(
-        need, NEED, limit * PEER_HITS, stages=PEER_STAGES, exclude_owner_ids=(need.organisation_id,)
+    profile = need_match_query(
+        need,
+        NEED,
+        limit * PEER_HITS,
+        min_confidence(),
+        hints=_hint_cpv,
+        stages=PEER_STAGES,
+        exclude_own_body=True,
     )
     hits = index.match(profile, use_cache=use_cache, subject=(NEED, need.id))
     return _need_matches(_once_per_body(hits)[:limit])
@@ -215,7 +199,7 @@ def similar_needs(
         MatchQuery(
             kind=NEED,
             text=draft_text,
-            domains=_signal_domains((domain,)),
+            domains=signal_domains((domain,)),
             cpv=tuple(cpv),
             stages=PEER_STAGES,
             exclude_owner_ids=(own_org_id,) if own_org_id else (),
@@ -233,30 +217,10 @@ def needs_for_supplier(
     org: Organisation, index: SearchIndex, limit: int = 10, use_cache: bool = True
 ) -> list[NeedMatch]:
     """Open needs ranked for a supplier, using all its capabilities as one profile."""
-    caps = list(org.capabilities)
-    if not caps:
+    profile = supplier_match_query(org, NEED, limit, min_confidence(), stages=(Stage.OPEN.value,))
+    if profile is None:
         return []
-    title = "\n".join(c.title for c in caps)
-    text = "\n".join(c.description or "" for c in caps)
-    domains = _signal_domains(dict.fromkeys(d for c in caps for d in (c.domains or ())))
-    cpv = tuple(dict.fromkeys(code for c in caps for code in (c.cpv or ())))
-    fylker = tuple(dict.fromkeys(f for c in caps for f in (c.fylker or ())))
-    hits = index.match(
-        MatchQuery(
-            kind=NEED,
-            title=title,
-            text=text,
-            domains=domains,
-            cpv=cpv,
-            fylker=fylker,
-            nationwide=any(c.nationwide for c in caps),
-            stages=(Stage.OPEN.value,),
-            limit=limit,
-            min_confidence=min_confidence(),
-        ),
-        use_cache=use_cache,
-        subject=(ORGANISATION, org.id),
-    )
+    hits = index.match(profile, use_cache=use_cache, subject=(ORGANISATION, org.id))
     return _need_matches(hits)
 
 

@@ -1,202 +1,50 @@
-"""Bulk import of organisations, needs and capabilities: validate every record, then upsert by key."""
+"""Reading an import file: every record's shape and value rules checked; no rows are created here."""
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any
 
 import sqlalchemy as sa
-from flask_babel import force_locale
 
-from network.errors import ImportFileError, ValidationError
+from network.errors import ValidationError
 from network.extensions import db
-from network.models import (
-    Capability,
-    Domain,
-    Maturity,
-    Need,
-    Organisation,
-    OrgKind,
-    Route,
-    Sector,
-    Stage,
-    utcnow,
-)
-from network.services import commit
+from network.models import Domain, Maturity, Organisation, OrgKind, Route, Sector, Stage, utcnow
 from network.services.accounts import OrganisationDraft, check_organisation
 from network.services.capabilities import CapabilityDraft, check_capability
+from network.services.imports.records import (
+    BOOL,
+    CAPABILITY,
+    DATE,
+    FIELDS,
+    INT,
+    MODEL,
+    MOMENT,
+    MOMENT_FIELD,
+    NEED,
+    ORGANISATION,
+    REQUIRED,
+    STR,
+    STR_LIST,
+    TYPES,
+    Item,
+    OrgRef,
+    chunks,
+    existing_orgs,
+)
 from network.services.needs import NeedDraft, check_need
 
-ORGANISATION = "organisation"
-NEED = "need"
-CAPABILITY = "capability"
-TYPES = (ORGANISATION, NEED, CAPABILITY)
-
-_PLURAL = {ORGANISATION: "organisations", NEED: "needs", CAPABILITY: "capabilities"}
-_MODEL = {ORGANISATION: Organisation, NEED: Need, CAPABILITY: Capability}
-
-# Each type's fields by the JSON shape they take; the services' check_* functions own the value rules.
-# A "moment" is a date or a date and time in the past: when a record was registered or published.
-_STR, _BOOL, _INT, _STR_LIST, _DATE, _MOMENT = "string", "bool", "int", "list", "date", "moment"
-
-
-def _fields(
-    text: str, flags: str = "", lists: str = "", numbers: str = "", dates: str = "", moments: str = ""
-) -> dict:
-    shapes = (
-        (text, _STR), (flags, _BOOL), (lists, _STR_LIST), (numbers, _INT), (dates, _DATE), (moments, _MOMENT)
-    )  # fmt: skip
-    return {"type": _STR, "key": _STR} | {name: shape for names, shape in shapes for name in names.split()}
-
-
-FIELDS: dict[str, dict[str, str]] = {
-    ORGANISATION: _fields(
-        text="kind name org_number country foreign_id sector kommune website description",
-        flags="is_sme is_startup verified example",
-        moments="registered",
-    ),
-    NEED: _fields(
-        text="organisation title description affected outcome domain route stage doffin_ref language",
-        lists="cpv kommuner fylker",
-        numbers="budget_min budget_max",
-        dates="deadline",
-        moments="published",
-    ),
-    CAPABILITY: _fields(
-        text="organisation title description maturity references language",
-        flags="nationwide",
-        lists="domains cpv fylker",
-        moments="published",
-    ),
-}
-# The field that dates each type's record: it sets created_at (and a need's published_at).
-MOMENT_FIELD = {ORGANISATION: "registered", NEED: "published", CAPABILITY: "published"}
-REQUIRED: dict[str, tuple[str, ...]] = {
-    ORGANISATION: ("kind", "name"),
-    NEED: ("organisation", "title"),
-    CAPABILITY: ("organisation", "title"),
-}
 _KEY_LENGTH = Organisation.__table__.c.key.type.length
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _ISO_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})?)?$")
 
-# SQLite builds before 3.32 allow 999 bound parameters per statement: 500 keys per IN stay under it.
-CHUNK = 500
-# Rows per flush: large enough for multi-row INSERTs, small enough to keep the session light.
-FLUSH_EVERY = 1000
-PROGRESS_EVERY = 200
-# Index events per index commit after the import: a few large commits beat many small ones.
-INDEX_BATCH = 5000
 
-Progress = Callable[[int, int], None]
-
-
-@dataclass
-class ImportReport:
-    """How many records of each type the import created and updated."""
-
-    created: dict[str, int] = field(default_factory=lambda: dict.fromkeys(TYPES, 0))
-    updated: dict[str, int] = field(default_factory=lambda: dict.fromkeys(TYPES, 0))
-
-    def total(self, type_: str) -> int:
-        return self.created[type_] + self.updated[type_]
-
-    def summary(self) -> str:
-        parts = []
-        for type_ in TYPES:
-            count = self.total(type_)
-            parts.append(f"{count} {type_ if count == 1 else _PLURAL[type_]}")
-        text = ", ".join(parts)
-        updated = sum(self.updated.values())
-        return f"{text} ({updated} updated)" if updated else text
-
-
-@dataclass(frozen=True)
-class _OrgRef:
-    """What a need or capability line needs to know of its organisation, from the file or the database."""
-
-    kind: str | None
-    kommune: str | None
-    id: int | None = None
-
-
-@dataclass
-class _Item:
-    line: int
-    type: str
-    key: str
-    values: dict[str, Any]
-    org_key: str | None = None
-    verified: bool | None = None
-    example: bool | None = None
-    # When the record was registered or published, from the line's `registered`/`published` (UTC).
-    moment: datetime | None = None
-
-
-# -- entry points -------------------------------------------------------------------------------
-
-
-def import_lines(
-    lines: Sequence[str], index, progress: Progress | None = None, index_progress: Progress | None = None
-) -> ImportReport:
-    """Import JSONL text lines (blank lines skipped); errors carry the file's line numbers."""
-    numbered: list[tuple[int, object]] = []
-    errors: list[tuple[int, str]] = []
-    for number, line in enumerate(lines, start=1):
-        if number == 1:
-            # Editors on Windows like to start UTF-8 files with a byte-order mark.
-            line = line.removeprefix("\ufeff")
-        if not line.strip():
-            continue
-        try:
-            numbered.append((number, json.loads(line)))
-        except ValueError as exc:
-            reason = f"{exc.msg} (column {exc.colno})" if isinstance(exc, json.JSONDecodeError) else str(exc)
-            errors.append((number, f"invalid JSON: {reason}"))
-    return _import(numbered, index, progress, errors, index_progress)
-
-
-def import_records(records: Iterable[dict], index, progress: Progress | None = None) -> ImportReport:
-    """Import records given as dicts; an error's line number is the record's position + 1."""
-    return _import(list(enumerate(records, start=1)), index, progress, [])
-
-
-def _import(
-    numbered: list[tuple[int, object]],
-    index,
-    progress: Progress | None,
-    errors: list[tuple[int, str]],
-    index_progress: Progress | None = None,
-) -> ImportReport:
-    try:
-        # Validation only reads; no_autoflush keeps its queries from writing anything already pending.
-        # The reasons are English like the rest of the command's output, so the services' messages
-        # (translated for the site's visitors) are asked for in English too.
-        with db.session.no_autoflush, force_locale("en"):
-            items = _validate(numbered, errors)
-        if errors:
-            raise ImportFileError(sorted(errors, key=lambda error: error[0]))
-        report = _write(items, progress)
-        commit(index, batch=INDEX_BATCH, progress=index_progress)
-        return report
-    except Exception:
-        # All or nothing: whatever went wrong, no row and no index event of this file may survive.
-        db.session.rollback()
-        raise
-
-
-# -- validation: no rows are created here ---------------------------------------------------------
-
-
-def _validate(numbered: list[tuple[int, object]], errors: list[tuple[int, str]]) -> list[_Item]:
+def validate(numbered: list[tuple[int, object]], errors: list[tuple[int, str]]) -> list[Item]:
     shaped: list[tuple[int, str, dict]] = []
     first_line: dict[tuple[str, str], int] = {}
     # Every organisation key of the file, even on an invalid line, so its needs get no second error.
-    refs: dict[str, _OrgRef] = {}
+    refs: dict[str, OrgRef] = {}
     kinds = {kind.value for kind in OrgKind}
     for line, record in numbered:
         problems = _check_shape(record)
@@ -214,20 +62,20 @@ def _validate(numbered: list[tuple[int, object]], errors: list[tuple[int, str]])
         if record["type"] == ORGANISATION:
             kind = record.get("kind")
             known = isinstance(kind, str) and kind in kinds
-            refs[record["key"]] = _OrgRef(kind=kind if known else None, kommune=None)
+            refs[record["key"]] = OrgRef(kind=kind if known else None, kommune=None)
         if not problems:
             shaped.append((line, record["type"], record))
 
     referenced = {record["organisation"] for _, type_, record in shaped if type_ != ORGANISATION}
-    db_orgs = _existing_orgs(refs.keys() | referenced)
+    db_orgs = existing_orgs(refs.keys() | referenced)
 
-    items: list[_Item] = []
+    items: list[Item] = []
     for line, type_, record in shaped:
         if type_ == ORGANISATION:
             item = _check_organisation_record(line, record, db_orgs.get(record["key"]), errors)
             if item is not None:
                 items.append(item)
-                refs[item.key] = _OrgRef(kind=item.values["kind"].value, kommune=item.values["kommune"])
+                refs[item.key] = OrgRef(kind=item.values["kind"].value, kommune=item.values["kommune"])
     _check_org_numbers([item for item in items if item.type == ORGANISATION], errors)
 
     for line, type_, record in shaped:
@@ -305,21 +153,21 @@ def _json_type(value: object) -> str:
 
 
 def _shape_problem(name: str, shape: str, value: object) -> str | None:
-    if shape == _STR and not isinstance(value, str):
+    if shape == STR and not isinstance(value, str):
         return f"{name} must be a string, not {_json_type(value)}"
-    if shape == _BOOL and not isinstance(value, bool):
+    if shape == BOOL and not isinstance(value, bool):
         return f"{name} must be true or false, not {_json_type(value)}"
-    if shape == _INT and (isinstance(value, bool) or not isinstance(value, int)):
+    if shape == INT and (isinstance(value, bool) or not isinstance(value, int)):
         return f"{name} must be a whole number, not {_json_type(value)}"
-    if shape == _STR_LIST and not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
+    if shape == STR_LIST and not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
         return f"{name} must be a list of strings, not {_json_type(value)}"
-    if shape == _DATE:
+    if shape == DATE:
         if not isinstance(value, str):
             return f"{name} must be an ISO date YYYY-MM-DD, not {_json_type(value)}"
         # date.fromisoformat alone would also take "20240131" and "2024-W05-3".
         if not _ISO_DATE.match(value) or not _is_date(value):
             return f"{name} must be an ISO date YYYY-MM-DD, not {value!r}"
-    if shape == _MOMENT:
+    if shape == MOMENT:
         expected = f"{name} must be an ISO date YYYY-MM-DD or date and time YYYY-MM-DDTHH:MM:SS"
         if not isinstance(value, str):
             return f"{expected}, not {_json_type(value)}"
@@ -388,7 +236,7 @@ def _too_long(model: type, values: dict) -> str | None:
     return None
 
 
-def _check_organisation_record(line: int, record: dict, existing: _OrgRef | None, errors) -> _Item | None:
+def _check_organisation_record(line: int, record: dict, existing: OrgRef | None, errors) -> Item | None:
     draft = OrganisationDraft(
         kind=record["kind"],
         name=record["name"],
@@ -417,7 +265,7 @@ def _check_organisation_record(line: int, record: dict, existing: _OrgRef | None
             (line, f"kind cannot change: organisation {record['key']!r} is already a {existing.kind}")
         )
         return None
-    return _Item(
+    return Item(
         line=line,
         type=ORGANISATION,
         key=record["key"],
@@ -438,7 +286,7 @@ _OWNER_KIND = {NEED: OrgKind.PUBLIC_BODY.value, CAPABILITY: OrgKind.SUPPLIER.val
 _KIND_LABEL = {OrgKind.PUBLIC_BODY.value: "a public body", OrgKind.SUPPLIER.value: "a supplier"}
 
 
-def _check_owned_record(line: int, type_: str, record: dict, org: _OrgRef | None, errors) -> _Item | None:
+def _check_owned_record(line: int, type_: str, record: dict, org: OrgRef | None, errors) -> Item | None:
     org_key = record["organisation"]
     stage = record.get("stage")
     if type_ == NEED and stage is not None and stage not in {s.value for s in Stage}:
@@ -479,11 +327,11 @@ def _check_owned_record(line: int, type_: str, record: dict, org: _OrgRef | None
     except ValidationError as exc:
         errors.append((line, _rule_error(exc, record)))
         return None
-    problem = _too_long(_MODEL[type_], values)
+    problem = _too_long(MODEL[type_], values)
     if problem:
         errors.append((line, problem))
         return None
-    return _Item(
+    return Item(
         line=line,
         type=type_,
         key=record["key"],
@@ -493,7 +341,7 @@ def _check_owned_record(line: int, type_: str, record: dict, org: _OrgRef | None
     )
 
 
-def _need_values(record: dict, org: _OrgRef) -> dict:
+def _need_values(record: dict, org: OrgRef) -> dict:
     deadline = record.get("deadline")
     values = check_need(
         NeedDraft(
@@ -518,27 +366,9 @@ def _need_values(record: dict, org: _OrgRef) -> dict:
     return values
 
 
-def _chunks(values: Sequence, size: int = CHUNK) -> Iterator[Sequence]:
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
-
-
-def _existing_orgs(keys: set[str]) -> dict[str, _OrgRef]:
-    found: dict[str, _OrgRef] = {}
-    for chunk in _chunks(sorted(keys)):
-        rows = db.session.execute(
-            sa.select(Organisation.key, Organisation.id, Organisation.kind, Organisation.kommune).where(
-                Organisation.key.in_(chunk)
-            )
-        )
-        for key, org_id, kind, kommune in rows:
-            found[key] = _OrgRef(kind=OrgKind(kind).value, kommune=kommune, id=org_id)
-    return found
-
-
-def _check_org_numbers(items: list[_Item], errors: list[tuple[int, str]]) -> None:
+def _check_org_numbers(items: list[Item], errors: list[tuple[int, str]]) -> None:
     """One organisation number, one organisation: in the file, and between the file and the database."""
-    by_number: dict[str, _Item] = {}
+    by_number: dict[str, Item] = {}
     for item in items:
         number = item.values["org_number"]
         if not number:
@@ -548,7 +378,7 @@ def _check_org_numbers(items: list[_Item], errors: list[tuple[int, str]]) -> Non
             reason = f"org_number {number} is also given to organisation {first.key!r} on line {first.line}"
             errors.append((item.line, reason))
     file_keys = {item.key for item in items}
-    for chunk in _chunks(sorted(by_number)):
+    for chunk in chunks(sorted(by_number)):
         rows = db.session.execute(
             sa.select(Organisation.org_number, Organisation.key, Organisation.name).where(
                 Organisation.org_number.in_(chunk)
@@ -563,95 +393,3 @@ def _check_org_numbers(items: list[_Item], errors: list[tuple[int, str]]) -> Non
             errors.append(
                 (item.line, f"org_number {number} already belongs to {name!r} ({owner}) in the database")
             )
-
-
-# -- writing: one transaction, flushed in batches ---------------------------------------------------
-
-
-def _write(items: list[_Item], progress: Progress | None) -> ImportReport:
-    report = ImportReport()
-    total = len(items)
-    done = 0
-    org_ids: dict[str, int] = {}
-    for type_ in TYPES:
-        model = _MODEL[type_]
-        of_type = [item for item in items if item.type == type_]
-        if type_ != ORGANISATION and of_type:
-            missing = {item.org_key for item in of_type} - org_ids.keys()
-            org_ids.update({key: ref.id for key, ref in _existing_orgs(missing).items()})
-        for batch in _chunks(of_type, FLUSH_EVERY):
-            existing: dict[str, Any] = {}
-            for keys in _chunks([item.key for item in batch]):
-                found = db.session.scalars(sa.select(model).where(model.key.in_(keys)))
-                existing.update((row.key, row) for row in found)
-            now = utcnow()
-            # Once flushed, the session holds these rows only weakly, so memory stays flat per batch.
-            rows = []
-            for item in batch:
-                row = existing.get(item.key)
-                if row is None:
-                    row = model(key=item.key)
-                    db.session.add(row)
-                    report.created[type_] += 1
-                else:
-                    report.updated[type_] += 1
-                _apply(row, item, org_ids, now)
-                rows.append(row)
-                done += 1
-                if progress is not None and (done % PROGRESS_EVERY == 0 or done == total):
-                    progress(done, total)
-            db.session.flush()
-            if type_ == ORGANISATION:
-                org_ids.update((row.key, row.id) for row in rows)
-    return report
-
-
-def _apply(row, item: _Item, org_ids: dict[str, int], now) -> None:
-    values = dict(item.values)
-    if item.type == ORGANISATION:
-        _organisation_flags(row, item, values, now)
-    else:
-        values["organisation_id"] = org_ids[item.org_key]
-        if item.type == NEED:
-            _publication(row, values, now, item.moment)
-    if item.moment is not None:
-        _dates(row, item, values)
-    for name, value in values.items():
-        # Assigning only what differs leaves an unchanged row clean: re-importing the same file
-        # writes no index events and keeps updated_at.
-        if getattr(row, name) != value:
-            setattr(row, name, value)
-
-
-def _organisation_flags(row: Organisation, item: _Item, values: dict, now) -> None:
-    # `verified` and `example` change only when the line gives them: an organisation that an
-    # administrator verified on the site stays verified when a later file leaves the field out.
-    if item.verified is not None:
-        values["verified"] = item.verified
-        if not item.verified:
-            values["verified_at"] = None
-        elif not row.verified or row.verified_at is None:
-            values["verified_at"] = now
-    if item.example is not None:
-        values["is_example"] = item.example
-
-
-def _publication(row: Need, values: dict, now, published: datetime | None) -> None:
-    if values["stage"] == Stage.DRAFT:
-        values["published_at"] = None
-    elif published is not None:
-        values["published_at"] = published
-    elif row.published_at is None:
-        values["published_at"] = now
-
-
-def _dates(row, item: _Item, values: dict) -> None:
-    # An organisation's `registered` and a capability's `published` are when it was created; a need
-    # is written before it is published, so an earlier created_at (from the site) stays.
-    created = item.moment
-    if item.type == NEED and row.created_at is not None:
-        created = min(row.created_at, created)
-    values["created_at"] = created
-    if row.updated_at is None:
-        # A new row: it was last changed when it was created, not when the file was imported.
-        values["updated_at"] = created

@@ -1,0 +1,72 @@
+"""Who may do what in a need's dialogue, and what its parts share: checked text, times and links."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import url_for
+from flask_babel import format_date, format_time
+from flask_babel import gettext as _
+
+from network.errors import NotAllowedError, ValidationError
+from network.models import Need, Organisation, Stage, User
+from network.text import clean
+
+
+def authenticated(user: User | None) -> bool:
+    return user is not None and user.is_authenticated
+
+
+def is_need_body(user: User | None, need: Need) -> bool:
+    return authenticated(user) and user.belongs_to(need.organisation_id)
+
+
+def may_ask_as(organisation: Organisation | None) -> bool:
+    """Suppliers and verified public bodies may ask; an unverified body is not known to be one."""
+    if organisation is None:
+        return False
+    return organisation.is_supplier or (organisation.is_public_body and organisation.verified)
+
+
+def takes_questions(need: Need) -> bool:
+    return need.is_published and need.stage != Stage.CANCELLED
+
+
+def can_ask(user: User | None, need: Need) -> bool:
+    return (
+        authenticated(user)
+        and may_ask_as(user.organisation)
+        and not user.belongs_to(need.organisation_id)
+        and takes_questions(need)
+    )
+
+
+def can_schedule(user: User | None, need: Need) -> bool:
+    return is_need_body(user, need) and need.is_open
+
+
+def is_supplier_user(user: User | None) -> bool:
+    return authenticated(user) and user.organisation is not None and user.organisation.is_supplier
+
+
+def require_body(actor: User, need: Need, message: str) -> None:
+    if not is_need_body(actor, need):
+        raise NotAllowedError(message)
+
+
+def checked_text(value: str | None, limit: int, field_name: str, empty: str) -> str:
+    text = clean(value)
+    if not text:
+        raise ValidationError(empty, field=field_name)
+    if len(text) > limit:
+        raise ValidationError(_("At most %(n)d characters.", n=limit), field=field_name)
+    return text
+
+
+def moment_text(value: datetime) -> str:
+    """A stored (UTC) time in the reader's language and zone: "onsdag 1. mai 2030 10:00"."""
+    return f"{format_date(value, 'full')} {format_time(value, 'short')}"
+
+
+def need_link(need: Need, anchor: str = "") -> str:
+    return url_for("needs.detail", need_id=need.id, _external=True) + (f"#{anchor}" if anchor else "")
