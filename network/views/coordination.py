@@ -24,6 +24,7 @@ from network.models import CoordinationGroup, GroupStage, MembershipStatus, Need
 from network.services import coordination as service
 from network.services import needs as needs_service
 from network.views.forms_util import field_error, page_arg, parse_id
+from network.views.panels import need_panel
 
 bp = Blueprint("coordination", __name__)
 
@@ -114,6 +115,7 @@ class NeedCoordination:
         return states
 
 
+@need_panel(order=20)
 def need_context(need, user) -> dict:
     """What the need page shows of this part of the site, for this user."""
     if not need.is_published:

@@ -15,6 +15,7 @@ from network.models import Need, Question
 from network.services import dialogue as dialogue_service
 from network.services import needs as needs_service
 from network.views.forms_util import field_error, form_status
+from network.views.panels import need_panel
 
 bp = Blueprint("dialogue", __name__)
 
@@ -61,6 +62,7 @@ class DialoguePanel:
     can_sign_up: bool = False
 
 
+@need_panel(order=10)
 def need_context(need: Need, user) -> dict:
     """What the need page shows of this part of the site, for this user: a few queries in all."""
     if not need.is_published:

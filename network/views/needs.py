@@ -14,9 +14,6 @@ from network.models import STAGE_MOVES, Domain, Stage
 from network.services import matching
 from network.services import needs as needs_service
 from network.services import responses as responses_service
-from network.views import coordination as coordination_views
-from network.views import dialogue as dialogue_views
-from network.views import notifications as notification_views
 from network.views.forms_util import (
     field_error,
     form_status,
@@ -26,6 +23,7 @@ from network.views.forms_util import (
     page_arg,
     stage_choices,
 )
+from network.views.panels import need_panels_context
 from search import IndexUnavailableError
 
 bp = Blueprint("needs", __name__, url_prefix="/needs")
@@ -177,8 +175,8 @@ def detail(need_id: int):
         context["own_response"] = responses_service.own_response(current_user, need)
         if context["own_response"] is None and permissions.can_respond(current_user, need):
             context["response_form"] = ResponseForm()
-    for part in (dialogue_views, coordination_views, notification_views):
-        context.update(part.need_context(need, current_user))
+    # Other features' panels (dialogue, coordination, following), registered by their view modules.
+    context.update(need_panels_context(need, current_user))
     return render_template("needs/detail.html", **context)
 
 

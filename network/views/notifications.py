@@ -15,6 +15,7 @@ from network.extensions import csrf
 from network.forms import ConfirmForm, NotificationPreferencesForm, SavedSearchForm
 from network.services import notifications as service
 from network.views.forms_util import form_status, page_arg, safe_next
+from network.views.panels import need_panel
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,7 @@ def kind_label(kind: str) -> str:
     return str(KIND_LABELS.get(kind, kind))
 
 
+@need_panel(order=30)
 def need_context(need, user) -> dict:
     """What the need page shows of this part of the site, for this user: the follow button and its
     state. The need's own organisation gets no button: it makes the changes and sees the responses."""
