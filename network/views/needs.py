@@ -9,9 +9,9 @@ from flask_login import current_user, login_required
 from network import labels, permissions, queries
 from network.errors import ConflictError, NotAllowedError, ValidationError
 from network.forms import ConfirmForm, NeedForm, ResponseForm, ResponseStatusForm, StageForm
-from network.indexing import get_index
+from network.indexing import IndexUnavailableError, get_index
 from network.models import STAGE_MOVES, Domain, Stage
-from network.services import matching
+from network.services import matching as matching_service
 from network.services import needs as needs_service
 from network.services import responses as responses_service
 from network.views.forms_util import (
@@ -24,7 +24,6 @@ from network.views.forms_util import (
     stage_choices,
 )
 from network.views.panels import need_panels_context
-from search import IndexUnavailableError
 
 bp = Blueprint("needs", __name__, url_prefix="/needs")
 
@@ -125,7 +124,7 @@ def similar():
     cpv = [c for c in request.args.get("cpv", "").replace(",", " ").split() if c.isdigit()][:20]
     domain = request.args.get("domain", "")
     try:
-        matches = matching.similar_needs(
+        matches = matching_service.similar_needs(
             text,
             cpv,
             domain if domain in {d.value for d in Domain} else "",
@@ -157,10 +156,10 @@ def detail(need_id: int):
     }
     try:
         if need.is_published:
-            context["suppliers"] = matching.suppliers_for_need(need, index, limit=10)
-            context["peers"] = matching.peers_for_need(need, index, limit=10)
+            context["suppliers"] = matching_service.suppliers_for_need(need, index, limit=10)
+            context["peers"] = matching_service.peers_for_need(need, index, limit=10)
         elif is_owner:
-            context["similar"] = matching.peers_for_need(need, index, limit=5)
+            context["similar"] = matching_service.peers_for_need(need, index, limit=5)
     except IndexUnavailableError:
         context["matching_unavailable"] = True
     if is_owner:
