@@ -12,6 +12,7 @@ from network import queries
 from network.forms import ConfirmForm
 from network.indexing import get_index
 from network.services import accounts as accounts_service
+from network.views.forms_util import require_valid
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -39,8 +40,7 @@ def organisations():
 @site_admin_required
 def verify(org_id: int):
     org = accounts_service.get_organisation(org_id)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    require_valid(ConfirmForm())
     accounts_service.verify_organisation(current_user, org, get_index())
     flash(_("%(name)s is verified and can publish needs.", name=org.name), "success")
     return redirect(url_for("admin.organisations"))

@@ -135,6 +135,10 @@ def _organisation(org_id: int) -> Organisation:
     return accounts_service.get_organisation(org_id)
 
 
+def _match_list(items: list[dict]):
+    return jsonify(serializers.match_list_dict(items, matching_service.min_confidence()))
+
+
 @bp.errorhandler(IndexUnavailableError)
 def _index_unavailable(exc: IndexUnavailableError):
     return jsonify({"error": _("Search is unavailable right now. Please try again shortly.")}), 503
@@ -159,16 +163,14 @@ def need(need_id: int):
 def need_suppliers(need_id: int):
     limit = _limit(10)
     matches = matching_service.suppliers_for_need(_published_need(need_id), get_index(), limit=limit)
-    items = [serializers.supplier_match_dict(m) for m in matches]
-    return jsonify(serializers.match_list_dict(items, matching_service.min_confidence()))
+    return _match_list([serializers.supplier_match_dict(m) for m in matches])
 
 
 @bp.get("/needs/<int:need_id>/peers")
 def need_peers(need_id: int):
     limit = _limit(10)
     matches = matching_service.peers_for_need(_published_need(need_id), get_index(), limit=limit)
-    items = serializers.need_match_dicts(matches)
-    return jsonify(serializers.match_list_dict(items, matching_service.min_confidence()))
+    return _match_list(serializers.need_match_dicts(matches))
 
 
 # -- organisations ----------------------------------------------------------------------------
@@ -186,8 +188,7 @@ def needs_for_you(org_id: int):
     if not org.is_supplier:
         raise ValidationError(_("Needs are ranked for suppliers only; this organisation is a public body."))
     matches = matching_service.needs_for_supplier(org, get_index(), limit=limit)
-    items = serializers.need_match_dicts(matches)
-    return jsonify(serializers.match_list_dict(items, matching_service.min_confidence()))
+    return _match_list(serializers.need_match_dicts(matches))
 
 
 # -- capabilities -----------------------------------------------------------------------------

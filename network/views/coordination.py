@@ -23,7 +23,7 @@ from network.forms import (
 from network.models import CoordinationGroup, GroupStage, MembershipStatus, Need, Organisation
 from network.services import coordination as coordination_service
 from network.services import needs as needs_service
-from network.views.forms_util import field_error, page_arg, parse_id
+from network.views.forms_util import field_error, page_arg, parse_id, require_valid
 from network.views.panels import need_panel
 
 bp = Blueprint("coordination", __name__)
@@ -261,9 +261,7 @@ def _need_or_404(raw) -> Need:
 @login_required
 def invite(need_id: int):
     need = needs_service.get_visible(current_user, need_id)
-    form = GroupInviteForm()
-    if not form.validate_on_submit():
-        abort(400)
+    form = require_valid(GroupInviteForm())
     peer = _need_or_404(form.peer_need_id.data)
     try:
         group = coordination_service.invite_peer(current_user, need, peer)
@@ -285,9 +283,7 @@ def invite(need_id: int):
 @login_required
 def start():
     """From the similar-needs panel, while a need is written: a new group with the similar need's body."""
-    form = GroupInviteForm()
-    if not form.validate_on_submit():
-        abort(400)
+    form = require_valid(GroupInviteForm())
     peer = _need_or_404(form.peer_need_id.data)
     try:
         group = coordination_service.start_group_with(current_user, peer)
@@ -310,9 +306,7 @@ def start():
 @login_required
 def answer(group_id: int):
     group = coordination_service.get_group(group_id)
-    form = GroupAnswerForm()
-    if not form.validate_on_submit():
-        abort(400)
+    form = require_valid(GroupAnswerForm())
     accept = form.answer.data == "accept"
     try:
         coordination_service.answer_invitation(current_user, group, accept)
@@ -330,9 +324,7 @@ def answer(group_id: int):
 @login_required
 def request_to_join(group_id: int):
     group = coordination_service.get_group(group_id)
-    form = GroupJoinForm()
-    if not form.validate_on_submit():
-        abort(400)
+    form = require_valid(GroupJoinForm())
     need = None
     if form.need_id.data:
         need = _need_or_404(form.need_id.data)
@@ -349,9 +341,7 @@ def request_to_join(group_id: int):
 @login_required
 def decide(group_id: int, org_id: int):
     group = coordination_service.get_group(group_id)
-    form = GroupAnswerForm()
-    if not form.validate_on_submit():
-        abort(400)
+    form = require_valid(GroupAnswerForm())
     accept = form.answer.data == "accept"
     try:
         membership = coordination_service.decide_request(current_user, group, org_id, accept)
@@ -370,9 +360,7 @@ def decide(group_id: int, org_id: int):
 @login_required
 def add_need(group_id: int):
     group = coordination_service.get_group(group_id)
-    form = GroupNeedForm()
-    if not form.validate_on_submit():
-        abort(400)
+    form = require_valid(GroupNeedForm())
     need = _need_or_404(form.need_id.data)
     try:
         coordination_service.add_need(current_user, group, need)
@@ -389,8 +377,7 @@ def stage(group_id: int):
     group = coordination_service.get_group(group_id)
     form = GroupStageForm()
     form.stage.choices = _stage_choices(GroupStage)
-    if not form.validate_on_submit():
-        abort(400)
+    require_valid(form)
     try:
         coordination_service.change_stage(current_user, group, form.stage.data)
     except ValidationError as exc:

@@ -14,7 +14,7 @@ from network.errors import ConflictError, ValidationError
 from network.extensions import csrf
 from network.forms import ConfirmForm, NotificationPreferencesForm, SavedSearchForm
 from network.services import notifications as notifications_service
-from network.views.forms_util import form_status, page_arg, safe_next
+from network.views.forms_util import form_status, page_arg, require_valid, safe_next
 from network.views.panels import need_panel
 
 log = logging.getLogger(__name__)
@@ -90,8 +90,7 @@ def inbox():
 @bp.post("/read")
 @login_required
 def read_all():
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    require_valid(ConfirmForm())
     notifications_service.mark_read(current_user)
     flash(_("All notices are marked as read."), "success")
     return redirect(url_for("notifications.inbox"))
@@ -120,8 +119,7 @@ def _back_to(need_id: int):
 @bp.post("/follows/<int:need_id>")
 @login_required
 def follow(need_id: int):
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    require_valid(ConfirmForm())
     try:
         notifications_service.follow(current_user, need_id)
     except ValidationError as exc:
@@ -134,8 +132,7 @@ def follow(need_id: int):
 @bp.post("/follows/<int:need_id>/delete")
 @login_required
 def unfollow(need_id: int):
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    require_valid(ConfirmForm())
     notifications_service.unfollow(current_user, need_id)
     flash(_("You no longer follow this need."), "success")
     return _back_to(need_id)

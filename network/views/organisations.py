@@ -10,10 +10,12 @@ from network import queries
 from network.errors import ConflictError, MailError, ValidationError
 from network.forms import InviteForm, OrganisationForm
 from network.indexing import IndexUnavailableError, get_index
+from network.models import OrgKind
 from network.services import accounts as accounts_service
 from network.services import matching as matching_service
 from network.services import responses as responses_service
 from network.views.forms_util import field_error, form_status, kommune_choices, page_arg
+from network.views.helpers import own_organisation
 
 bp = Blueprint("organisations", __name__, url_prefix="/organisations")
 
@@ -74,9 +76,7 @@ def edit(org_id: int):
 @bp.route("/members", methods=["GET", "POST"])
 @login_required
 def members():
-    org = current_user.organisation
-    if org is None:
-        abort(403)
+    org = own_organisation()
     form = InviteForm()
     if request.method == "POST":
         if not current_user.is_org_admin:
@@ -105,9 +105,7 @@ def members():
 @login_required
 def for_you():
     """A supplier's start page: needs for you, ranked by the supplier's capabilities."""
-    org = current_user.organisation
-    if org is None or not org.is_supplier:
-        abort(403)
+    org = own_organisation(OrgKind.SUPPLIER)
     try:
         matches = matching_service.needs_for_supplier(org, get_index(), limit=matching_service.FOR_YOU_LIST)
         unavailable = False
