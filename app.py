@@ -1,4 +1,4 @@
-"""Application factory: configuration, extensions, blueprints and CLI; nothing else."""
+"""Application factory: create_app runs small register_* steps in order, each calling its own module."""
 
 from __future__ import annotations
 
@@ -20,10 +20,15 @@ def create_app(overrides: dict | None = None) -> Flask:
     )
     register_config(app, overrides)
     register_extensions(app)
+    register_index_events(app)
     register_signal_receivers(app)
     register_blueprints(app)
     register_cli(app)
-    register_hooks(app)
+    register_auto_migration(app)
+    # After the schema step: the session check reads the users table.
+    register_sessions(app)
+    register_security_headers(app)
+    register_error_handlers(app)
     return app
 
 
@@ -59,7 +64,17 @@ def register_extensions(app: Flask) -> None:
     init_extensions(app)
 
 
+def register_index_events(app: Flask) -> None:
+    from network import indexing
+    from network.services import match_notices
+
+    # Model changes become index events in the same transaction; applying them may send new-match notices.
+    indexing.register_index_events()
+    match_notices.connect()
+
+
 def register_signal_receivers(app: Flask) -> None:
+    # A need published or moved, a response sent or decided: the notices listen (network/signals.py).
     from network.services import notifications
 
     notifications.connect()
@@ -77,7 +92,25 @@ def register_cli(app: Flask) -> None:
     register_commands(app)
 
 
-def register_hooks(app: Flask) -> None:
-    from network.views.hooks import register_request_hooks
+def register_auto_migration(app: Flask) -> None:
+    from network import schema
 
-    register_request_hooks(app)
+    schema.register_auto_migration(app)
+
+
+def register_sessions(app: Flask) -> None:
+    from network.views import security
+
+    security.register_sessions(app)
+
+
+def register_security_headers(app: Flask) -> None:
+    from network.views import security
+
+    security.register_security_headers(app)
+
+
+def register_error_handlers(app: Flask) -> None:
+    from network.views import errors
+
+    errors.register_error_handlers(app)

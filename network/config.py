@@ -39,7 +39,7 @@ def defaults(instance_path: str) -> dict:
         "WTF_CSRF_TIME_LIMIT": None,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
-        # Secure cookies are also set on any request that came over HTTPS (see views/hooks.py); set
+        # Secure cookies are also set on any request that came over HTTPS (see views/security.py); set
         # FLASK_SESSION_COOKIE_SECURE=true when TLS ends at a proxy that is not configured below.
         "SESSION_COOKIE_SECURE": False,
         "REMEMBER_COOKIE_HTTPONLY": True,

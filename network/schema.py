@@ -54,3 +54,15 @@ def ensure_schema(app: Flask) -> bool:
             log.info("migrating the database to %s", head)
             upgrade(directory=migrate.directory)
             return True
+
+
+def register_auto_migration(app: Flask) -> None:
+    """The web server works on an empty data directory: the first request creates or migrates the
+    schema itself (unless AUTO_MIGRATE=False)."""
+    state = {"schema_checked": not app.config.get("AUTO_MIGRATE", True)}
+
+    @app.before_request
+    def _schema_on_first_request():
+        if not state["schema_checked"]:
+            ensure_schema(app)
+            state["schema_checked"] = True

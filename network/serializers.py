@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 
 from network import labels
 from network.models import Capability, CoordinationGroup, Need, Organisation
-from network.services import coordination
+from network.services import coordination as coordination_service
 from network.services import dialogue as dialogue_service
 from network.services.matching import NeedMatch, SupplierMatch
 from network.services.searching import SearchPage
@@ -68,7 +68,7 @@ def organisation_dict(org: Organisation) -> dict:
 def need_dicts(needs: Sequence[Need]) -> list[dict]:
     """Need objects for a list, with their groups and public Q&A fetched in two queries in all."""
     ids = [need.id for need in needs]
-    groups = coordination.group_ids_of_needs(ids)
+    groups = coordination_service.group_ids_of_needs(ids)
     questions = dialogue_service.public_questions_of(ids)
     return [_need_dict(need, groups.get(need.id), questions.get(need.id, [])) for need in needs]
 

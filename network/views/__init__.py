@@ -1,11 +1,41 @@
-"""Blueprints, one per file; register_views attaches them, the error pages and template helpers."""
+"""Blueprints, one per file; register_views attaches them and the template helpers."""
 
 from __future__ import annotations
 
 from flask import Flask
 from werkzeug.routing import IntegerConverter
 
+from network.views import (
+    admin,
+    api,
+    audit,
+    auth,
+    capabilities,
+    coordination,
+    dialogue,
+    main,
+    needs,
+    notifications,
+    organisations,
+    search,
+)
 from network.views.forms_util import MAX_ID
+from network.views.helpers import register_template_helpers
+
+BLUEPRINT_MODULES = (
+    main,
+    auth,
+    needs,
+    capabilities,
+    organisations,
+    search,
+    admin,
+    api,
+    dialogue,
+    coordination,
+    notifications,
+    audit,
+)
 
 
 class IdConverter(IntegerConverter):
@@ -19,35 +49,6 @@ class IdConverter(IntegerConverter):
 
 def register_views(app: Flask) -> None:
     app.url_map.converters["int"] = IdConverter
-    from network.views import (
-        admin,
-        api,
-        audit,
-        auth,
-        capabilities,
-        coordination,
-        dialogue,
-        main,
-        needs,
-        notifications,
-        organisations,
-        search,
-    )
-    from network.views.helpers import register_template_helpers
-
-    for module in (
-        main,
-        auth,
-        needs,
-        capabilities,
-        organisations,
-        search,
-        admin,
-        api,
-        dialogue,
-        coordination,
-        notifications,
-        audit,
-    ):
+    for module in BLUEPRINT_MODULES:
         app.register_blueprint(module.bp)
     register_template_helpers(app)

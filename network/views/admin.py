@@ -11,7 +11,8 @@ from flask_login import current_user, login_required
 from network import queries
 from network.forms import ConfirmForm
 from network.indexing import get_index
-from network.services import accounts
+from network.services import accounts as accounts_service
+from network.views.forms_util import require_valid
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -38,9 +39,8 @@ def organisations():
 @bp.post("/organisations/<int:org_id>/verify")
 @site_admin_required
 def verify(org_id: int):
-    org = accounts.get_organisation(org_id)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    accounts.verify_organisation(current_user, org, get_index())
+    org = accounts_service.get_organisation(org_id)
+    require_valid(ConfirmForm())
+    accounts_service.verify_organisation(current_user, org, get_index())
     flash(_("%(name)s is verified and can publish needs.", name=org.name), "success")
     return redirect(url_for("admin.organisations"))

@@ -9,13 +9,14 @@ from flask_babel import gettext as _
 
 from network import labels, reference, serializers
 from network.errors import ValidationError
-from network.indexing import get_index
+from network.indexing import CAPABILITY, NEED, IndexUnavailableError, get_index
 from network.models import Domain, Organisation, Stage
-from network.services import accounts, matching, searching
-from network.services import capabilities as capability_service
+from network.services import accounts as accounts_service
+from network.services import capabilities as capabilities_service
 from network.services import coordination as coordination_service
-from network.services import needs as need_service
-from search import CAPABILITY, NEED, IndexUnavailableError, SearchQuery
+from network.services import matching as matching_service
+from network.services import needs as needs_service
+from network.services import searching as searching_service
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -103,12 +104,12 @@ def cpv_prefix(raw: str) -> str:
     return code.rstrip("0").ljust(2, "0")
 
 
-def _search_query(kind: str, with_stage: bool) -> SearchQuery:
+def _search_query(kind: str, with_stage: bool) -> searching_service.SearchQuery:
     text = request.args.get("q", "").strip()
     order = request.args.get("order", "").strip() or ("relevance" if text else "date")
     if order not in ("relevance", "date"):
         raise ValidationError(_("order must be relevance or date."), field="order")
-    return SearchQuery(
+    return searching_service.SearchQuery(
         text=text,
         kinds=(kind,),
         domains=_choices_arg("domain", DOMAINS),
@@ -127,11 +128,15 @@ def _limit(default: int) -> int:
 
 def _published_need(need_id: int):
     # No user: the API shows what an anonymous visitor sees, so a draft is answered 404 like a missing id.
-    return need_service.get_visible(None, need_id)
+    return needs_service.get_visible(None, need_id)
 
 
 def _organisation(org_id: int) -> Organisation:
-    return accounts.get_organisation(org_id)
+    return accounts_service.get_organisation(org_id)
+
+
+def _match_list(items: list[dict]):
+    return jsonify(serializers.match_list_dict(items, matching_service.min_confidence()))
 
 
 @bp.errorhandler(IndexUnavailableError)
@@ -145,7 +150,7 @@ def _index_unavailable(exc: IndexUnavailableError):
 @bp.get("/needs")
 def needs():
     query = _search_query(NEED, with_stage=True)
-    found = searching.search(get_index(), query)
+    found = searching_service.search(get_index(), query)
     return jsonify(serializers.search_page_dict(found, serializers.need_dicts))
 
 
@@ -157,17 +162,15 @@ def need(need_id: int):
 @bp.get("/needs/<int:need_id>/suppliers")
 def need_suppliers(need_id: int):
     limit = _limit(10)
-    matches = matching.suppliers_for_need(_published_need(need_id), get_index(), limit=limit)
-    items = [serializers.supplier_match_dict(m) for m in matches]
-    return jsonify(serializers.match_list_dict(items, matching.min_confidence()))
+    matches = matching_service.suppliers_for_need(_published_need(need_id), get_index(), limit=limit)
+    return _match_list([serializers.supplier_match_dict(m) for m in matches])
 
 
 @bp.get("/needs/<int:need_id>/peers")
 def need_peers(need_id: int):
     limit = _limit(10)
-    matches = matching.peers_for_need(_published_need(need_id), get_index(), limit=limit)
-    items = serializers.need_match_dicts(matches)
-    return jsonify(serializers.match_list_dict(items, matching.min_confidence()))
+    matches = matching_service.peers_for_need(_published_need(need_id), get_index(), limit=limit)
+    return _match_list(serializers.need_match_dicts(matches))
 
 
 # -- organisations ----------------------------------------------------------------------------
@@ -184,9 +187,8 @@ def needs_for_you(org_id: int):
     org = _organisation(org_id)
     if not org.is_supplier:
         raise ValidationError(_("Needs are ranked for suppliers only; this organisation is a public body."))
-    matches = matching.needs_for_supplier(org, get_index(), limit=limit)
-    items = serializers.need_match_dicts(matches)
-    return jsonify(serializers.match_list_dict(items, matching.min_confidence()))
+    matches = matching_service.needs_for_supplier(org, get_index(), limit=limit)
+    return _match_list(serializers.need_match_dicts(matches))
 
 
 # -- capabilities -----------------------------------------------------------------------------
@@ -195,7 +197,7 @@ def needs_for_you(org_id: int):
 @bp.get("/capabilities")
 def capabilities():
     query = _search_query(CAPABILITY, with_stage=False)
-    found = searching.search(get_index(), query)
+    found = searching_service.search(get_index(), query)
     return jsonify(
         serializers.search_page_dict(found, lambda caps: [serializers.capability_dict(c) for c in caps])
     )
@@ -203,7 +205,7 @@ def capabilities():
 
 @bp.get("/capabilities/<int:capability_id>")
 def capability(capability_id: int):
-    return jsonify(serializers.capability_dict(capability_service.get(capability_id)))
+    return jsonify(serializers.capability_dict(capabilities_service.get(capability_id)))
 
 
 # -- CPV --------------------------------------------------------------------------------------
@@ -217,7 +219,7 @@ def cpv_suggest():
         raise ValidationError(
             _("Give the text to suggest CPV codes for in the text parameter."), field="text"
         )
-    suggestions = matching.suggest_cpv(text, limit=limit)
+    suggestions = matching_service.suggest_cpv(text, limit=limit)
     return jsonify({"items": [serializers.cpv_suggestion_dict(code, value) for code, value in suggestions]})
 
 

@@ -7,7 +7,8 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from network import permissions
-from network.services import accounts, audit
+from network.services import accounts as accounts_service
+from network.services import audit as audit_service
 from network.views.forms_util import id_arg, page_arg
 
 bp = Blueprint("audit", __name__)
@@ -44,8 +45,8 @@ def index():
     organisation = None
     wanted = id_arg("organisation") if current_user.is_site_admin else current_user.organisation_id
     if wanted is not None:
-        organisation = accounts.get_organisation(wanted)
-    pagination = audit.entries(
+        organisation = accounts_service.get_organisation(wanted)
+    pagination = audit_service.entries(
         current_user,
         page_arg(),
         int(current_app.config["AUDIT_PER_PAGE"]),

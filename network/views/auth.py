@@ -10,18 +10,19 @@ from network.errors import ConflictError, NotFoundError, ValidationError
 from network.extensions import login_manager
 from network.forms import AcceptInvitationForm, ForgotPasswordForm, LoginForm, RegisterForm, ResetPasswordForm
 from network.indexing import get_index
-from network.services import accounts, security
+from network.services import accounts as accounts_service
+from network.services import security as security_service
 from network.views.forms_util import field_error, form_status, kommune_choices, safe_next
 
 bp = Blueprint("auth", __name__)
 
 # Flask-Login asks for the user of each request's session here.
-login_manager.user_loader(accounts.load_user)
+login_manager.user_loader(accounts_service.load_user)
 
 
 def start_session(user) -> None:
     login_user(user)
-    session["auth"] = security.session_fingerprint(user)
+    session["auth"] = security_service.session_fingerprint(user)
 
 
 def client_address() -> str:
@@ -36,9 +37,9 @@ def register():
     if request.method == "GET" and request.args.get("kind") in ("public_body", "supplier"):
         form.kind.data = request.args["kind"]
     if form.validate_on_submit():
-        security.check_registration_allowed(client_address())
-        draft = accounts.RegistrationDraft(
-            organisation=accounts.OrganisationDraft(
+        security_service.check_registration_allowed(client_address())
+        draft = accounts_service.RegistrationDraft(
+            organisation=accounts_service.OrganisationDraft(
                 kind=form.kind.data,
                 name=form.org_name.data,
                 org_number=form.org_number.data,
@@ -53,7 +54,7 @@ def register():
             password=form.password.data,
         )
         try:
-            user = accounts.register(draft, get_index())
+            user = accounts_service.register(draft, get_index())
         except ValidationError as exc:
             field_error(form, exc, {"name": "org_name", "kind": "kind"})
         except ConflictError as exc:
@@ -86,11 +87,11 @@ def login():
     headers = {}
     if form.validate_on_submit():
         try:
-            user = security.sign_in(client_address(), form.email.data, form.password.data)
-        except security.RateLimitedError as exc:
+            user = security_service.sign_in(client_address(), form.email.data, form.password.data)
+        except security_service.RateLimitedError as exc:
             form.form_errors.append(str(exc))
             status, headers = exc.status, {"Retry-After": str(exc.retry_after)}
-        except security.AccountLockedError as exc:
+        except security_service.AccountLockedError as exc:
             form.form_errors.append(str(exc))
             status = exc.status
         else:
@@ -107,7 +108,7 @@ def login():
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        security.request_reset(client_address(), form.email.data)
+        security_service.request_reset(client_address(), form.email.data)
         # The same answer whether or not an account has the address.
         flash(
             _(
@@ -123,13 +124,13 @@ def forgot_password():
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
 def reset_password(token: str):
     try:
-        reset = security.find_reset(token)
+        reset = security_service.find_reset(token)
     except NotFoundError as exc:
         return render_template("auth/reset_invalid.html", message=str(exc)), 404
     form = ResetPasswordForm()
     if form.validate_on_submit():
         try:
-            security.reset_password(client_address(), token, form.password.data)
+            security_service.reset_password(client_address(), token, form.password.data)
         except ValidationError as exc:
             field_error(form, exc)
         else:
@@ -149,13 +150,13 @@ def logout():
 
 @bp.route("/invitations/<token>", methods=["GET", "POST"])
 def accept_invitation(token: str):
-    invitation = accounts.find_invitation(token)
+    invitation = accounts_service.find_invitation(token)
     form = AcceptInvitationForm()
     if form.validate_on_submit():
         # Whoever was logged in on this browser makes way for the new account.
         logout_user()
         try:
-            user = accounts.accept_invitation(token, form.name.data, form.password.data)
+            user = accounts_service.accept_invitation(token, form.name.data, form.password.data)
         except ValidationError as exc:
             field_error(form, exc)
         except ConflictError as exc:

@@ -7,11 +7,12 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from network import permissions
-from network.errors import ValidationError
 from network.forms import CapabilityForm, ConfirmForm
 from network.indexing import get_index
+from network.models import Capability, OrgKind
 from network.services import capabilities as capabilities_service
-from network.views.forms_util import field_error, form_status, fylke_choices
+from network.views.forms_util import form_status, fylke_choices, save_form
+from network.views.helpers import own_organisation
 
 bp = Blueprint("capabilities", __name__, url_prefix="/capabilities")
 
@@ -35,6 +36,13 @@ def _draft_from(form: CapabilityForm) -> capabilities_service.CapabilityDraft:
     )
 
 
+def _editable(capability_id: int) -> Capability:
+    cap = capabilities_service.get(capability_id)
+    if not permissions.can_edit_capability(current_user, cap):
+        abort(403)
+    return cap
+
+
 @bp.get("/<int:capability_id>")
 def detail(capability_id: int):
     cap = capabilities_service.get(capability_id)
@@ -45,47 +53,41 @@ def detail(capability_id: int):
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def create():
-    org = current_user.organisation
-    if org is None or not org.is_supplier:
-        abort(403)
-    form = _form()
-    if form.validate_on_submit():
-        try:
-            cap = capabilities_service.create_capability(current_user, _draft_from(form), get_index())
-        except ValidationError as exc:
-            field_error(form, exc)
-        else:
-            flash(_("The capability is on your profile."), "success")
-            return redirect(url_for("capabilities.detail", capability_id=cap.id))
-    return render_template("capabilities/form.html", form=form, cap=None), form_status()
+    own_organisation(OrgKind.SUPPLIER)
+    return _form_page(None)
 
 
 @bp.route("/<int:capability_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(capability_id: int):
-    cap = capabilities_service.get(capability_id)
-    if not permissions.can_edit_capability(current_user, cap):
-        abort(403)
+    return _form_page(_editable(capability_id))
+
+
+def _form_page(cap: Capability | None):
+    """The capability form: a new one when cap is None, else cap's own."""
     form = _form(obj=cap)
-    if request.method == "GET":
+    if cap is not None and request.method == "GET":
         form.maturity.data = cap.maturity.value
-    if form.validate_on_submit():
-        try:
-            capabilities_service.update_capability(current_user, cap, _draft_from(form), get_index())
-        except ValidationError as exc:
-            field_error(form, exc)
+
+    def save() -> Capability:
+        if cap is None:
+            return capabilities_service.create_capability(current_user, _draft_from(form), get_index())
+        return capabilities_service.update_capability(current_user, cap, _draft_from(form), get_index())
+
+    saved = save_form(form, save)
+    if saved is not None:
+        if cap is None:
+            flash(_("The capability is on your profile."), "success")
         else:
             flash(_("Your changes are saved."), "success")
-            return redirect(url_for("capabilities.detail", capability_id=cap.id))
+        return redirect(url_for("capabilities.detail", capability_id=saved.id))
     return render_template("capabilities/form.html", form=form, cap=cap), form_status()
 
 
 @bp.route("/<int:capability_id>/delete", methods=["GET", "POST"])
 @login_required
 def delete(capability_id: int):
-    cap = capabilities_service.get(capability_id)
-    if not permissions.can_edit_capability(current_user, cap):
-        abort(403)
+    cap = _editable(capability_id)
     form = ConfirmForm()
     if form.validate_on_submit():
         org_id = cap.organisation_id

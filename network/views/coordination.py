@@ -21,9 +21,10 @@ from network.forms import (
     GroupStageForm,
 )
 from network.models import CoordinationGroup, GroupStage, MembershipStatus, Need, Organisation
-from network.services import coordination as service
+from network.services import coordination as coordination_service
 from network.services import needs as needs_service
-from network.views.forms_util import field_error, page_arg, parse_id
+from network.views.forms_util import field_error, page_arg, parse_id, require_valid
+from network.views.panels import need_panel
 
 bp = Blueprint("coordination", __name__)
 
@@ -77,16 +78,16 @@ class NeedCoordination:
     def peer_states(self, matches) -> dict[int, PeerState]:
         """need id → what to show next to each peer (one query for the groups the peers are in)."""
         needs = [m.need for m in matches]
-        grouped = service.groups_of_needs(n.id for n in needs)
+        grouped = coordination_service.groups_of_needs(n.id for n in needs)
         may_join = (
             self.group is None
-            and service.is_coordinating_body(self.user)
+            and coordination_service.is_coordinating_body(self.user)
             and self.user.belongs_to(self.need.organisation_id)
             and self.need.is_published
             and self.need.stage.value != "cancelled"
         )
         # Invitations and requests are the group's business: only its members see them.
-        sees_pending = self.group is not None and service.is_member(self.user, self.group)
+        sees_pending = self.group is not None and coordination_service.is_member(self.user, self.group)
         states: dict[int, PeerState] = {}
         for peer in needs:
             membership = self.group.membership_of(peer.organisation_id) if self.group else None
@@ -114,21 +115,24 @@ class NeedCoordination:
         return states
 
 
+@need_panel(order=20)
 def need_context(need, user) -> dict:
     """What the need page shows of this part of the site, for this user."""
     if not need.is_published:
         return {"coordination": NeedCoordination(need=need, group=None, user=user)}
-    group = service.group_of_need(need.id)
+    group = coordination_service.group_of_need(need.id)
     info = NeedCoordination(need=need, group=group, user=user, members=group.members if group else [])
-    info.can_invite = service.can_invite_for(user, need, group)
+    info.can_invite = coordination_service.can_invite_for(user, need, group)
     own_body = user is not None and user.is_authenticated and user.belongs_to(need.organisation_id)
     if own_body and group is not None and not info.can_invite:
-        info.lead_invites = not service.is_lead(user, group)
-    if own_body and group is None and service.is_coordinating_body(user):
-        info.invitation = service.invitation_for_need(need.id)
+        info.lead_invites = not coordination_service.is_lead(user, group)
+    if own_body and group is None and coordination_service.is_coordinating_body(user):
+        info.invitation = coordination_service.invitation_for_need(need.id)
         if need.stage.value != "cancelled":
             info.groups_to_add = [
-                g for g in service.groups_of_organisation(need.organisation_id) if g.stage != GroupStage.DONE
+                g
+                for g in coordination_service.groups_of_organisation(need.organisation_id)
+                if g.stage != GroupStage.DONE
             ]
     return {"coordination": info}
 
@@ -149,8 +153,8 @@ def coordination_offers(matches) -> dict[int, SimilarOffer]:
     """need id → the offer for each similar need (used while a need is written, before it can be in a
     group itself: so it offers to join an existing group, or to start one with the need's body)."""
     needs = [m.need for m in matches or ()]
-    grouped = service.groups_of_needs(n.id for n in needs)
-    may_join = service.is_coordinating_body(current_user)
+    grouped = coordination_service.groups_of_needs(n.id for n in needs)
+    may_join = coordination_service.is_coordinating_body(current_user)
     org = current_user.organisation if current_user.is_authenticated else None
     waiting_for_verification = org is not None and org.is_public_body and not org.verified
     offers = {}
@@ -184,13 +188,13 @@ def coordination_offers(matches) -> dict[int, SimilarOffer]:
 
 @bp.get("/coordination-groups")
 def index():
-    pagination = service.groups_page(page_arg(), current_app.config["PER_PAGE"])
+    pagination = coordination_service.groups_page(page_arg(), current_app.config["PER_PAGE"])
     return render_template("coordination/index.html", pagination=pagination)
 
 
 def _join_form(user) -> GroupJoinForm:
     form = GroupJoinForm()
-    needs = service.joinable_needs(user.organisation_id)
+    needs = coordination_service.joinable_needs(user.organisation_id)
     form.need_id.choices = [SelectChoice("", _("No need yet"))] + [
         SelectChoice(str(n.id), n.title) for n in needs
     ]
@@ -200,32 +204,32 @@ def _join_form(user) -> GroupJoinForm:
 def _detail_page(group: CoordinationGroup, post_form: GroupPostForm | None = None, status: int = 200):
     user = current_user
     membership = group.membership_of(user.organisation_id) if user.is_authenticated else None
-    is_member = service.is_member(user, group)
-    is_lead = service.is_lead(user, group)
+    is_member = coordination_service.is_member(user, group)
+    is_lead = coordination_service.is_lead(user, group)
     context = {
         "group": group,
         "membership": membership,
         "is_member": is_member,
         "is_lead": is_lead,
-        "coordinating": service.is_coordinating_body(user),
-        "posts": service.discussion(user, group) if is_member else [],
+        "coordinating": coordination_service.is_coordinating_body(user),
+        "posts": coordination_service.discussion(user, group) if is_member else [],
         "post_form": (post_form or GroupPostForm()) if is_member else None,
         "answer_form": GroupAnswerForm(),
         "stage_form": None,
         "join_form": None,
         "add_form": None,
-        "invited": service.pending(group, MembershipStatus.INVITED) if is_member else [],
-        "requests": service.pending(group, MembershipStatus.REQUESTED) if is_member else [],
+        "invited": coordination_service.pending(group, MembershipStatus.INVITED) if is_member else [],
+        "requests": coordination_service.pending(group, MembershipStatus.REQUESTED) if is_member else [],
     }
-    if is_lead and service.stage_moves(group):
+    if is_lead and coordination_service.stage_moves(group):
         stage_form = GroupStageForm()
-        stage_form.stage.choices = _stage_choices(service.stage_moves(group))
+        stage_form.stage.choices = _stage_choices(coordination_service.stage_moves(group))
         context["stage_form"] = stage_form
     can_ask = membership is None or membership.status == MembershipStatus.DECLINED
-    if service.is_coordinating_body(user) and can_ask and group.stage != GroupStage.DONE:
+    if coordination_service.is_coordinating_body(user) and can_ask and group.stage != GroupStage.DONE:
         context["join_form"] = _join_form(user)
     if is_member and group.stage != GroupStage.DONE:
-        joinable = service.joinable_needs(user.organisation_id)
+        joinable = coordination_service.joinable_needs(user.organisation_id)
         if joinable:
             add_form = GroupNeedForm()
             add_form.need_id.choices = [SelectChoice(str(n.id), n.title) for n in joinable]
@@ -235,7 +239,7 @@ def _detail_page(group: CoordinationGroup, post_form: GroupPostForm | None = Non
 
 @bp.get("/coordination-groups/<int:group_id>")
 def detail(group_id: int):
-    return _detail_page(service.get_group(group_id))
+    return _detail_page(coordination_service.get_group(group_id))
 
 
 def _to_group(group_id: int, anchor: str = ""):
@@ -257,12 +261,10 @@ def _need_or_404(raw) -> Need:
 @login_required
 def invite(need_id: int):
     need = needs_service.get_visible(current_user, need_id)
-    form = GroupInviteForm()
-    if not form.validate_on_submit():
-        abort(400)
+    form = require_valid(GroupInviteForm())
     peer = _need_or_404(form.peer_need_id.data)
     try:
-        group = service.invite_peer(current_user, need, peer)
+        group = coordination_service.invite_peer(current_user, need, peer)
     except (ValidationError, ConflictError) as exc:
         flash(str(exc), "error")
         return redirect(url_for("needs.detail", need_id=need.id) + "#h-peers")
@@ -281,12 +283,10 @@ def invite(need_id: int):
 @login_required
 def start():
     """From the similar-needs panel, while a need is written: a new group with the similar need's body."""
-    form = GroupInviteForm()
-    if not form.validate_on_submit():
-        abort(400)
+    form = require_valid(GroupInviteForm())
     peer = _need_or_404(form.peer_need_id.data)
     try:
-        group = service.start_group_with(current_user, peer)
+        group = coordination_service.start_group_with(current_user, peer)
     except (ValidationError, ConflictError) as exc:
         flash(str(exc), "error")
         return redirect(url_for("needs.detail", need_id=peer.id))
@@ -305,13 +305,11 @@ def start():
 @bp.post("/coordination-groups/<int:group_id>/invitation")
 @login_required
 def answer(group_id: int):
-    group = service.get_group(group_id)
-    form = GroupAnswerForm()
-    if not form.validate_on_submit():
-        abort(400)
+    group = coordination_service.get_group(group_id)
+    form = require_valid(GroupAnswerForm())
     accept = form.answer.data == "accept"
     try:
-        service.answer_invitation(current_user, group, accept)
+        coordination_service.answer_invitation(current_user, group, accept)
     except (ValidationError, ConflictError) as exc:
         flash(str(exc), "error")
         return _to_group(group.id)
@@ -325,15 +323,13 @@ def answer(group_id: int):
 @bp.post("/coordination-groups/<int:group_id>/request")
 @login_required
 def request_to_join(group_id: int):
-    group = service.get_group(group_id)
-    form = GroupJoinForm()
-    if not form.validate_on_submit():
-        abort(400)
+    group = coordination_service.get_group(group_id)
+    form = require_valid(GroupJoinForm())
     need = None
     if form.need_id.data:
         need = _need_or_404(form.need_id.data)
     try:
-        service.request_to_join(current_user, group, need)
+        coordination_service.request_to_join(current_user, group, need)
     except (ValidationError, ConflictError) as exc:
         flash(str(exc), "error")
         return _to_group(group.id)
@@ -344,13 +340,11 @@ def request_to_join(group_id: int):
 @bp.post("/coordination-groups/<int:group_id>/requests/<int:org_id>")
 @login_required
 def decide(group_id: int, org_id: int):
-    group = service.get_group(group_id)
-    form = GroupAnswerForm()
-    if not form.validate_on_submit():
-        abort(400)
+    group = coordination_service.get_group(group_id)
+    form = require_valid(GroupAnswerForm())
     accept = form.answer.data == "accept"
     try:
-        membership = service.decide_request(current_user, group, org_id, accept)
+        membership = coordination_service.decide_request(current_user, group, org_id, accept)
     except (ValidationError, ConflictError) as exc:
         flash(str(exc), "error")
         return _to_group(group.id, "#h-requests")
@@ -365,13 +359,11 @@ def decide(group_id: int, org_id: int):
 @bp.post("/coordination-groups/<int:group_id>/needs")
 @login_required
 def add_need(group_id: int):
-    group = service.get_group(group_id)
-    form = GroupNeedForm()
-    if not form.validate_on_submit():
-        abort(400)
+    group = coordination_service.get_group(group_id)
+    form = require_valid(GroupNeedForm())
     need = _need_or_404(form.need_id.data)
     try:
-        service.add_need(current_user, group, need)
+        coordination_service.add_need(current_user, group, need)
     except (ValidationError, ConflictError) as exc:
         flash(str(exc), "error")
         return _to_group(group.id)
@@ -382,13 +374,12 @@ def add_need(group_id: int):
 @bp.post("/coordination-groups/<int:group_id>/stage")
 @login_required
 def stage(group_id: int):
-    group = service.get_group(group_id)
+    group = coordination_service.get_group(group_id)
     form = GroupStageForm()
     form.stage.choices = _stage_choices(GroupStage)
-    if not form.validate_on_submit():
-        abort(400)
+    require_valid(form)
     try:
-        service.change_stage(current_user, group, form.stage.data)
+        coordination_service.change_stage(current_user, group, form.stage.data)
     except ValidationError as exc:
         flash(str(exc), "error")
     else:
@@ -399,14 +390,14 @@ def stage(group_id: int):
 @bp.post("/coordination-groups/<int:group_id>/posts")
 @login_required
 def post(group_id: int):
-    group = service.get_group(group_id)
-    if not service.can_see_discussion(current_user, group):
+    group = coordination_service.get_group(group_id)
+    if not coordination_service.can_see_discussion(current_user, group):
         # Before the form: an outsider learns nothing from a form error either.
         raise NotAllowedError(_("Only the group's member bodies take part in its discussion."))
     form = GroupPostForm()
     if form.validate_on_submit():
         try:
-            service.post_message(current_user, group, form.text.data)
+            coordination_service.post_message(current_user, group, form.text.data)
         except ValidationError as exc:
             field_error(form, exc)
         else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
@@ -11,10 +12,11 @@ from flask_login import current_user, login_required
 
 from network.errors import ConflictError, NotAllowedError, ValidationError
 from network.forms import AnswerForm, ConfirmForm, MeetingForm, QuestionForm, RespondentsMessageForm
-from network.models import Need, Question
+from network.models import Need, Question, User
 from network.services import dialogue as dialogue_service
 from network.services import needs as needs_service
-from network.views.forms_util import field_error, form_status
+from network.views.forms_util import field_error, form_status, require_valid
+from network.views.panels import need_panel
 
 bp = Blueprint("dialogue", __name__)
 
@@ -61,6 +63,7 @@ class DialoguePanel:
     can_sign_up: bool = False
 
 
+@need_panel(order=10)
 def need_context(need: Need, user) -> dict:
     """What the need page shows of this part of the site, for this user: a few queries in all."""
     if not need.is_published:
@@ -208,43 +211,38 @@ def meeting(meeting_id: int):
     return render_template("dialogue/meeting.html", meeting=meeting, need=meeting.need, signups=signups)
 
 
-def _confirmed() -> None:
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+def _change_seat(meeting_id: int, change: Callable[[User, int], object], done: str):
+    """Sign the user's organisation up for a meeting, or cancel its seat, from the need page's button."""
+    meeting = _visible_meeting(meeting_id)
+    require_valid(ConfirmForm())
+    try:
+        change(current_user, meeting.id)
+    except ConflictError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(done, "success")
+    return redirect(_need_url(meeting.need_id, f"meeting-{meeting.id}"))
 
 
 @bp.post("/meetings/<int:meeting_id>/signup")
 @login_required
 def signup(meeting_id: int):
-    meeting = _visible_meeting(meeting_id)
-    _confirmed()
-    try:
-        dialogue_service.sign_up(current_user, meeting.id)
-    except ConflictError as exc:
-        flash(str(exc), "error")
-    else:
-        flash(
-            _(
-                "Your organisation is signed up. "
-                "Add the meeting to your calendar with the link next to the meeting."
-            ),
-            "success",
-        )
-    return redirect(_need_url(meeting.need_id, f"meeting-{meeting.id}"))
+    return _change_seat(
+        meeting_id,
+        dialogue_service.sign_up,
+        _(
+            "Your organisation is signed up. "
+            "Add the meeting to your calendar with the link next to the meeting."
+        ),
+    )
 
 
 @bp.post("/meetings/<int:meeting_id>/cancel")
 @login_required
 def cancel_signup(meeting_id: int):
-    meeting = _visible_meeting(meeting_id)
-    _confirmed()
-    try:
-        dialogue_service.cancel_signup(current_user, meeting.id)
-    except ConflictError as exc:
-        flash(str(exc), "error")
-    else:
-        flash(_("Your organisation's seat is cancelled."), "success")
-    return redirect(_need_url(meeting.need_id, f"meeting-{meeting.id}"))
+    return _change_seat(
+        meeting_id, dialogue_service.cancel_signup, _("Your organisation's seat is cancelled.")
+    )
 
 
 @bp.get("/meetings/<int:meeting_id>/calendar.ics")

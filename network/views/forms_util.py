@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
 from urllib.parse import urlparse
 
-from flask import request, url_for
+from flask import abort, request, url_for
 from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
 
 from network import labels, links, reference
 from network.errors import ValidationError
+
+F = TypeVar("F", bound=FlaskForm)
+T = TypeVar("T")
 
 
 def kommune_choices(blank: bool = True) -> list[SelectChoice]:
@@ -62,6 +67,26 @@ def field_error(form: FlaskForm, exc: ValidationError, rename: dict[str, str] | 
         field.errors = [*field.errors, str(exc)]
     else:
         form.form_errors.append(str(exc))
+
+
+def save_form(form: FlaskForm, save: Callable[[], T]) -> T | None:
+    """What save() returns once the form validates; None when it was not submitted, does not validate,
+    or the service refused it with a ValidationError (put next to its field)."""
+    if not form.validate_on_submit():
+        return None
+    try:
+        return save()
+    except ValidationError as exc:
+        field_error(form, exc)
+        return None
+
+
+def require_valid(form: F) -> F:
+    """The form of a button or a small post from one of our pages: if it does not validate (an expired
+    CSRF token, a value no page offers), the request is a bad one (400)."""
+    if not form.validate_on_submit():
+        abort(400)
+    return form
 
 
 def form_status() -> int:

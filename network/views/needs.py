@@ -9,14 +9,11 @@ from flask_login import current_user, login_required
 from network import labels, permissions, queries
 from network.errors import ConflictError, NotAllowedError, ValidationError
 from network.forms import ConfirmForm, NeedForm, ResponseForm, ResponseStatusForm, StageForm
-from network.indexing import get_index
-from network.models import STAGE_MOVES, Domain, Stage
-from network.services import matching
+from network.indexing import IndexUnavailableError, get_index
+from network.models import STAGE_MOVES, Domain, Need, OrgKind, Stage
+from network.services import matching as matching_service
 from network.services import needs as needs_service
 from network.services import responses as responses_service
-from network.views import coordination as coordination_views
-from network.views import dialogue as dialogue_views
-from network.views import notifications as notification_views
 from network.views.forms_util import (
     field_error,
     form_status,
@@ -24,9 +21,12 @@ from network.views.forms_util import (
     id_arg,
     kommune_choices,
     page_arg,
+    require_valid,
+    save_form,
     stage_choices,
 )
-from search import IndexUnavailableError
+from network.views.helpers import own_organisation
+from network.views.panels import need_panels_context
 
 bp = Blueprint("needs", __name__, url_prefix="/needs")
 
@@ -46,9 +46,7 @@ def index():
 @bp.get("/mine")
 @login_required
 def mine():
-    org = current_user.organisation
-    if org is None or not org.is_public_body:
-        abort(403)
+    org = own_organisation(OrgKind.PUBLIC_BODY)
     needs = queries.needs_of_organisation(org.id, include_drafts=True)
     counts = queries.response_counts([n.id for n in needs])
     return render_template("needs/mine.html", org=org, needs=needs, counts=counts)
@@ -71,6 +69,13 @@ def _draft_from(form: NeedForm) -> needs_service.NeedDraft:
     )
 
 
+def _editable(need_id: int) -> Need:
+    need = needs_service.get_visible(current_user, need_id)
+    if not permissions.can_edit_need(current_user, need):
+        abort(403)
+    return need
+
+
 def _need_form(**kwargs) -> NeedForm:
     form = NeedForm(**kwargs)
     form.kommuner.choices = kommune_choices(blank=False)
@@ -81,41 +86,31 @@ def _need_form(**kwargs) -> NeedForm:
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def create():
-    org = current_user.organisation
-    if org is None or not org.is_public_body:
-        abort(403)
+    org = own_organisation(OrgKind.PUBLIC_BODY)
     form = _need_form()
     if request.method == "GET":
         form.kommuner.data = [org.kommune] if org.kommune else []
-    if form.validate_on_submit():
-        try:
-            need = needs_service.create_need(current_user, _draft_from(form), get_index())
-        except ValidationError as exc:
-            field_error(form, exc)
-        else:
-            flash(_("The need is saved as a draft. Only your organisation can see it."), "success")
-            return redirect(url_for("needs.detail", need_id=need.id))
+    need = save_form(form, lambda: needs_service.create_need(current_user, _draft_from(form), get_index()))
+    if need is not None:
+        flash(_("The need is saved as a draft. Only your organisation can see it."), "success")
+        return redirect(url_for("needs.detail", need_id=need.id))
     return render_template("needs/form.html", form=form, need=None, org=org), form_status()
 
 
 @bp.route("/<int:need_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(need_id: int):
-    need = needs_service.get_visible(current_user, need_id)
-    if not permissions.can_edit_need(current_user, need):
-        abort(403)
+    need = _editable(need_id)
     form = _need_form(obj=need)
     if request.method == "GET":
         form.domain.data = need.domain.value
         form.route.data = need.route.value
-    if form.validate_on_submit():
-        try:
-            needs_service.update_need(current_user, need, _draft_from(form), get_index())
-        except ValidationError as exc:
-            field_error(form, exc)
-        else:
-            flash(_("Your changes are saved."), "success")
-            return redirect(url_for("needs.detail", need_id=need.id))
+    saved = save_form(
+        form, lambda: needs_service.update_need(current_user, need, _draft_from(form), get_index())
+    )
+    if saved is not None:
+        flash(_("Your changes are saved."), "success")
+        return redirect(url_for("needs.detail", need_id=need.id))
     return render_template("needs/form.html", form=form, need=need, org=need.organisation), form_status()
 
 
@@ -127,7 +122,7 @@ def similar():
     cpv = [c for c in request.args.get("cpv", "").replace(",", " ").split() if c.isdigit()][:20]
     domain = request.args.get("domain", "")
     try:
-        matches = matching.similar_needs(
+        matches = matching_service.similar_needs(
             text,
             cpv,
             domain if domain in {d.value for d in Domain} else "",
@@ -159,10 +154,10 @@ def detail(need_id: int):
     }
     try:
         if need.is_published:
-            context["suppliers"] = matching.suppliers_for_need(need, index, limit=10)
-            context["peers"] = matching.peers_for_need(need, index, limit=10)
+            context["suppliers"] = matching_service.suppliers_for_need(need, index, limit=10)
+            context["peers"] = matching_service.peers_for_need(need, index, limit=10)
         elif is_owner:
-            context["similar"] = matching.peers_for_need(need, index, limit=5)
+            context["similar"] = matching_service.peers_for_need(need, index, limit=5)
     except IndexUnavailableError:
         context["matching_unavailable"] = True
     if is_owner:
@@ -177,19 +172,16 @@ def detail(need_id: int):
         context["own_response"] = responses_service.own_response(current_user, need)
         if context["own_response"] is None and permissions.can_respond(current_user, need):
             context["response_form"] = ResponseForm()
-    for part in (dialogue_views, coordination_views, notification_views):
-        context.update(part.need_context(need, current_user))
+    # Other features' panels (dialogue, coordination, following), registered by their view modules.
+    context.update(need_panels_context(need, current_user))
     return render_template("needs/detail.html", **context)
 
 
 @bp.post("/<int:need_id>/publish")
 @login_required
 def publish(need_id: int):
-    need = needs_service.get_visible(current_user, need_id)
-    if not permissions.can_edit_need(current_user, need):
-        abort(403)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    need = _editable(need_id)
+    require_valid(ConfirmForm())
     try:
         needs_service.publish_need(current_user, need, get_index())
     except (ValidationError, NotAllowedError) as exc:
@@ -202,9 +194,7 @@ def publish(need_id: int):
 @bp.post("/<int:need_id>/stage")
 @login_required
 def stage(need_id: int):
-    need = needs_service.get_visible(current_user, need_id)
-    if not permissions.can_edit_need(current_user, need):
-        abort(403)
+    need = _editable(need_id)
     form = StageForm()
     form.stage.choices = stage_choices(STAGE_MOVES[need.stage])
     if not form.validate_on_submit():
@@ -224,9 +214,7 @@ def stage(need_id: int):
 @bp.route("/<int:need_id>/delete", methods=["GET", "POST"])
 @login_required
 def delete(need_id: int):
-    need = needs_service.get_visible(current_user, need_id)
-    if not permissions.can_edit_need(current_user, need):
-        abort(403)
+    need = _editable(need_id)
     if need.stage != Stage.DRAFT:
         flash(_("Only drafts can be deleted; cancel a published need instead."), "error")
         return redirect(url_for("needs.detail", need_id=need.id))
@@ -271,9 +259,7 @@ def respond(need_id: int):
 @bp.post("/responses/<int:response_id>/status")
 @login_required
 def response_status(response_id: int):
-    form = ResponseStatusForm()
-    if not form.validate_on_submit():
-        abort(400)
+    form = require_valid(ResponseStatusForm())
     response = responses_service.set_status(current_user, response_id, form.status.data)
     flash(_("The response is marked: %(status)s.", status=labels.response_status(response.status)), "success")
     return redirect(url_for("needs.detail", need_id=response.need_id) + "#responses")

@@ -13,8 +13,9 @@ from flask_login import current_user, login_required
 from network.errors import ConflictError, ValidationError
 from network.extensions import csrf
 from network.forms import ConfirmForm, NotificationPreferencesForm, SavedSearchForm
-from network.services import notifications as service
-from network.views.forms_util import form_status, page_arg, safe_next
+from network.services import notifications as notifications_service
+from network.views.forms_util import form_status, page_arg, require_valid, safe_next
+from network.views.panels import need_panel
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,7 @@ def kind_label(kind: str) -> str:
     return str(KIND_LABELS.get(kind, kind))
 
 
+@need_panel(order=30)
 def need_context(need, user) -> dict:
     """What the need page shows of this part of the site, for this user: the follow button and its
     state. The need's own organisation gets no button: it makes the changes and sees the responses."""
@@ -52,7 +54,7 @@ def need_context(need, user) -> dict:
         or user.belongs_to(need.organisation_id)
     ):
         return {"can_follow": False, "follows_need": False}
-    return {"can_follow": True, "follows_need": service.is_following(user, need)}
+    return {"can_follow": True, "follows_need": notifications_service.is_following(user, need)}
 
 
 @bp.app_context_processor
@@ -61,7 +63,7 @@ def _unread_notices() -> dict:
     if not current_user.is_authenticated:
         return {}
     try:
-        return {"unread_notices": service.unread_count(current_user)}
+        return {"unread_notices": notifications_service.unread_count(current_user)}
     except sa.exc.SQLAlchemyError:
         # An error page for a broken database must still render.
         log.warning("unread count unavailable", exc_info=True)
@@ -74,13 +76,13 @@ def _unread_notices() -> dict:
 @bp.get("")
 @login_required
 def inbox():
-    pagination = service.inbox(current_user, page_arg(), current_app.config["PER_PAGE"])
+    pagination = notifications_service.inbox(current_user, page_arg(), current_app.config["PER_PAGE"])
     return render_template(
         "notifications/inbox.html",
         pagination=pagination,
-        unread=service.unread_count(current_user),
-        follows=service.follows_of(current_user),
-        searches=service.saved_searches(current_user),
+        unread=notifications_service.unread_count(current_user),
+        follows=notifications_service.follows_of(current_user),
+        searches=notifications_service.saved_searches(current_user),
         form=ConfirmForm(),
     )
 
@@ -88,9 +90,8 @@ def inbox():
 @bp.post("/read")
 @login_required
 def read_all():
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    service.mark_read(current_user)
+    require_valid(ConfirmForm())
+    notifications_service.mark_read(current_user)
     flash(_("All notices are marked as read."), "success")
     return redirect(url_for("notifications.inbox"))
 
@@ -99,8 +100,8 @@ def read_all():
 @login_required
 def open_notice(notice_id: int):
     """Mark the notice read and go where it points (a page of this site only)."""
-    notice = service.open_notice(current_user, notice_id)
-    if service.is_local_path(notice.link):
+    notice = notifications_service.open_notice(current_user, notice_id)
+    if notifications_service.is_local_path(notice.link):
         return redirect(notice.link)
     return redirect(url_for("notifications.inbox"))
 
@@ -118,10 +119,9 @@ def _back_to(need_id: int):
 @bp.post("/follows/<int:need_id>")
 @login_required
 def follow(need_id: int):
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    require_valid(ConfirmForm())
     try:
-        service.follow(current_user, need_id)
+        notifications_service.follow(current_user, need_id)
     except ValidationError as exc:
         flash(str(exc), "error")
     else:
@@ -132,9 +132,8 @@ def follow(need_id: int):
 @bp.post("/follows/<int:need_id>/delete")
 @login_required
 def unfollow(need_id: int):
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    service.unfollow(current_user, need_id)
+    require_valid(ConfirmForm())
+    notifications_service.unfollow(current_user, need_id)
     flash(_("You no longer follow this need."), "success")
     return _back_to(need_id)
 
@@ -153,12 +152,15 @@ def _search_args(query: str, filters: dict) -> dict:
 @login_required
 def save_search():
     form = SavedSearchForm()
-    draft = service.SavedSearchDraft(
+    draft = notifications_service.SavedSearchDraft(
         name=form.name.data or "",
         query=form.q.data or "",
-        **{name: tuple(v for v in (getattr(form, name).data or ()) if v) for name in service.SEARCH_FILTERS},
+        **{
+            name: tuple(v for v in (getattr(form, name).data or ()) if v)
+            for name in notifications_service.SEARCH_FILTERS
+        },
     )
-    filters = {name: getattr(draft, name) for name in service.SEARCH_FILTERS}
+    filters = {name: getattr(draft, name) for name in notifications_service.SEARCH_FILTERS}
     back = url_for("search.index", **_search_args(draft.query, filters))
     if not form.validate_on_submit():
         errors = [e for name, errs in form.errors.items() for e in errs if name != "csrf_token"]
@@ -167,7 +169,7 @@ def save_search():
         flash(" ".join([_("The search was not saved."), *map(str, errors)]), "error")
         return redirect(back)
     try:
-        service.save_search(current_user, draft)
+        notifications_service.save_search(current_user, draft)
     except (ValidationError, ConflictError) as exc:
         flash(str(exc), "error")
     else:
@@ -178,10 +180,10 @@ def save_search():
 @bp.route("/searches/<int:search_id>/delete", methods=["GET", "POST"])
 @login_required
 def delete_search(search_id: int):
-    saved = service.get_saved_search(current_user, search_id)
+    saved = notifications_service.get_saved_search(current_user, search_id)
     form = ConfirmForm()
     if form.validate_on_submit():
-        service.delete_saved_search(current_user, saved.id)
+        notifications_service.delete_saved_search(current_user, saved.id)
         flash(_("The saved search is deleted."), "success")
         return redirect(url_for("notifications.inbox") + "#saved-searches")
     return render_template(
@@ -202,11 +204,13 @@ def delete_search(search_id: int):
 @login_required
 def preferences():
     form_class = NotificationPreferencesForm.for_kinds(KIND_LABELS)
-    current = service.preferences(current_user)
+    current = notifications_service.preferences(current_user)
     form = form_class(data={kind: frequency.value for kind, frequency in current.items()})
     if form.validate_on_submit():
         try:
-            service.set_preferences(current_user, {kind: form[kind].data for kind in KIND_LABELS})
+            notifications_service.set_preferences(
+                current_user, {kind: form[kind].data for kind in KIND_LABELS}
+            )
         except ValidationError as exc:
             form.form_errors.append(str(exc))
         else:
@@ -224,10 +228,10 @@ def preferences():
 @csrf.exempt
 def unsubscribe(token: str):
     if request.method == "POST":
-        user, kinds = service.unsubscribe(token)
+        user, kinds = notifications_service.unsubscribe(token)
         done = True
     else:
-        user, kinds = service.read_unsubscribe_token(token)
+        user, kinds = notifications_service.read_unsubscribe_token(token)
         done = False
     return render_template(
         "notifications/unsubscribe.html",

@@ -9,11 +9,13 @@ from flask_login import current_user, login_required
 from network import queries
 from network.errors import ConflictError, MailError, ValidationError
 from network.forms import InviteForm, OrganisationForm
-from network.indexing import get_index
-from network.services import accounts, matching
+from network.indexing import IndexUnavailableError, get_index
+from network.models import OrgKind
+from network.services import accounts as accounts_service
+from network.services import matching as matching_service
 from network.services import responses as responses_service
 from network.views.forms_util import field_error, form_status, kommune_choices, page_arg
-from search import IndexUnavailableError
+from network.views.helpers import own_organisation
 
 bp = Blueprint("organisations", __name__, url_prefix="/organisations")
 
@@ -29,7 +31,7 @@ def index():
 
 @bp.get("/<int:org_id>")
 def detail(org_id: int):
-    org = accounts.get_organisation(org_id)
+    org = accounts_service.get_organisation(org_id)
     is_member = current_user.is_authenticated and current_user.belongs_to(org.id)
     needs = queries.needs_of_organisation(org.id, include_drafts=is_member) if org.is_public_body else []
     return render_template("organisations/detail.html", org=org, needs=needs, is_member=is_member)
@@ -38,7 +40,7 @@ def detail(org_id: int):
 @bp.route("/<int:org_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(org_id: int):
-    org = accounts.get_organisation(org_id)
+    org = accounts_service.get_organisation(org_id)
     if not (current_user.is_site_admin or (current_user.belongs_to(org.id) and current_user.is_org_admin)):
         abort(403)
     form = OrganisationForm(obj=org)
@@ -46,7 +48,7 @@ def edit(org_id: int):
     if request.method == "GET" and org.sector:
         form.sector.data = org.sector.value
     if form.validate_on_submit():
-        draft = accounts.OrganisationDraft(
+        draft = accounts_service.OrganisationDraft(
             kind=org.kind.value,
             name=form.name.data,
             org_number=form.org_number.data,
@@ -60,7 +62,7 @@ def edit(org_id: int):
             is_startup=form.is_startup.data,
         )
         try:
-            accounts.update_organisation(current_user, org, draft, get_index())
+            accounts_service.update_organisation(current_user, org, draft, get_index())
         except ValidationError as exc:
             field_error(form, exc)
         except ConflictError as exc:
@@ -74,16 +76,14 @@ def edit(org_id: int):
 @bp.route("/members", methods=["GET", "POST"])
 @login_required
 def members():
-    org = current_user.organisation
-    if org is None:
-        abort(403)
+    org = own_organisation()
     form = InviteForm()
     if request.method == "POST":
         if not current_user.is_org_admin:
             abort(403)
         if form.validate_on_submit():
             try:
-                accounts.invite_colleague(current_user, form.email.data)
+                accounts_service.invite_colleague(current_user, form.email.data)
             except ConflictError as exc:
                 form.email.errors = [*form.email.errors, str(exc)]
             except MailError as exc:
@@ -91,7 +91,7 @@ def members():
             else:
                 flash(_("The invitation is sent to %(email)s.", email=form.email.data), "success")
                 return redirect(url_for("organisations.members"))
-    invitations = accounts.pending_invitations(current_user) if current_user.is_org_admin else []
+    invitations = accounts_service.pending_invitations(current_user) if current_user.is_org_admin else []
     return render_template(
         "organisations/members.html",
         org=org,
@@ -105,11 +105,9 @@ def members():
 @login_required
 def for_you():
     """A supplier's start page: needs for you, ranked by the supplier's capabilities."""
-    org = current_user.organisation
-    if org is None or not org.is_supplier:
-        abort(403)
+    org = own_organisation(OrgKind.SUPPLIER)
     try:
-        matches = matching.needs_for_supplier(org, get_index(), limit=matching.FOR_YOU_LIST)
+        matches = matching_service.needs_for_supplier(org, get_index(), limit=matching_service.FOR_YOU_LIST)
         unavailable = False
     except IndexUnavailableError:
         matches, unavailable = [], True

@@ -6,23 +6,24 @@ from flask import Blueprint, current_app, render_template, request
 from flask_babel import gettext as _
 
 from network import reference
-from network.indexing import get_index
+from network.indexing import IndexUnavailableError, get_index
 from network.models import Domain, Stage
-from network.services.searching import search as run_search
+from network.services import searching as searching_service
 from network.views.forms_util import page_arg
-from search import KINDS, IndexUnavailableError, SearchQuery
 
 bp = Blueprint("search", __name__)
 
 MAX_QUERY = 500
+# Every kind the index holds, which a query covers unless told otherwise.
+KINDS = searching_service.SearchQuery().kinds
 
 
 def _multi(name: str, allowed) -> tuple[str, ...]:
     return tuple(dict.fromkeys(v for v in request.args.getlist(name) if v in allowed))
 
 
-def query_from_args() -> SearchQuery:
-    return SearchQuery(
+def query_from_args() -> searching_service.SearchQuery:
+    return searching_service.SearchQuery(
         text=request.args.get("q", "")[:MAX_QUERY].strip(),
         kinds=_multi("kind", KINDS) or KINDS,
         domains=_multi("domain", {d.value for d in Domain}),
@@ -40,7 +41,7 @@ def index():
     query = query_from_args()
     results, error = None, None
     try:
-        results = run_search(get_index(), query)
+        results = searching_service.search(get_index(), query)
     except IndexUnavailableError:
         error = _("Search is unavailable for a moment. Please try again shortly.")
     selected = {
