@@ -9,7 +9,7 @@ FLASK := $(PY) -m flask --app app
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint bench translations messages reindex clean
+.PHONY: run test test-fast lint bench translations messages reindex clean
 
 $(STAMP): requirements.lock pyproject.toml
 	@echo "==> creating $(VENV) (once)"
@@ -39,6 +39,12 @@ run: $(STAMP) translations
 
 test: $(STAMP) translations
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The suite without the slow tests (marked `slow`: processes, property tests, every route or notice)
+# and without the browser tests, its databases in /dev/shm when there is one; `make test` runs them all.
+test-fast: $(STAMP) translations
+	TMPDIR=$${TMPDIR:-$$(test -w /dev/shm && echo /dev/shm || echo /tmp)} \
+		$(PY) -m pytest -m "not slow and not e2e" -o tmp_path_retention_policy=failed $(PYTEST_ARGS)
 
 # The speed figures of the matcher on a synthetic corpus, next to SQLite FTS5 over the same records
 # (bench/speed.py). SIZE=full: 100,000 capabilities and 50,000 needs, about 25 minutes;

@@ -1,4 +1,4 @@
-"""Shared fixtures: app (fresh database and RAM index), client, index, make, login."""
+"""Shared fixtures: app (fresh database and RAM index), client, index, make, login, english."""
 
 from __future__ import annotations
 
@@ -95,3 +95,13 @@ def login(client):
         return client
 
     return _login
+
+
+@pytest.fixture
+def english(client):
+    """Messages checked word for word are read in English, the catalogue's source language.
+
+    Modules that check them use it with `pytestmark = pytest.mark.usefixtures("english")`.
+    """
+    with client.session_transaction() as session:
+        session["lang"] = "en"

@@ -12,11 +12,7 @@ from network.services import accounts, coordination, needs
 from network.services.needs import NeedDraft
 from tests.factories import PASSWORD
 
-
-@pytest.fixture(autouse=True)
-def english(client):
-    with client.session_transaction() as session:
-        session["lang"] = "en"
+pytestmark = pytest.mark.usefixtures("english")
 
 
 def entries(**where) -> list[AuditEntry]:

@@ -22,6 +22,8 @@ from network.services import coordination, dialogue, needs, responses
 from network.services.needs import NeedDraft
 from tests.factories import PASSWORD
 
+pytestmark = pytest.mark.slow
+
 ROLES = ("anonymous", "supplier", "unverified", "other_body", "member", "admin", "site_admin")
 LOGIN = "login"  # a redirect to the login page
 OK, MOVED, DENIED, MISSING, BAD = 200, 302, 403, 404, 400

@@ -30,7 +30,7 @@ CLIENTS_PER_KIND = 3
 RECORDS_PER_CLIENT = 5
 
 
-pytestmark = INDEX_FILE_WARNINGS
+pytestmark = [INDEX_FILE_WARNINGS, pytest.mark.slow]
 
 
 @pytest.fixture

@@ -28,6 +28,7 @@ from network.models import (
     User,
 )
 from network.services import coordination as service
+from tests.helpers import count
 
 
 @pytest.fixture(autouse=True)
@@ -83,10 +84,6 @@ def joined(bodies, group) -> CoordinationGroup:
     """A's group with B a member."""
     service.answer_invitation(bodies.b_user, group, accept=True)
     return group
-
-
-def count(model) -> int:
-    return db.session.scalar(sa.select(sa.func.count()).select_from(model))
 
 
 def notices(user: User, kind: str | None = None) -> list[Notification]:

@@ -21,6 +21,7 @@ from network.models import (
     User,
 )
 from network.services import coordination as service
+from tests.helpers import count
 
 SECRET = "Internt: vi ser for oss et budsjett på to millioner."
 
@@ -63,10 +64,7 @@ class World:
         )
 
 
-@pytest.fixture(autouse=True)
-def english(client):
-    with client.session_transaction() as session:
-        session["lang"] = "en"
+pytestmark = pytest.mark.usefixtures("english")
 
 
 @pytest.fixture
@@ -129,10 +127,6 @@ def status(group_id: int, org_id: int) -> MembershipStatus | None:
         sa.select(GroupMember).where(GroupMember.group_id == group_id, GroupMember.organisation_id == org_id)
     )
     return member.status if member else None
-
-
-def count(model) -> int:
-    return db.session.scalar(sa.select(sa.func.count()).select_from(model))
 
 
 # -- routes and the login ---------------------------------------------------------------------

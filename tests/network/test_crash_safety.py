@@ -22,7 +22,7 @@ from tests.index_files import INDEX_FILE_WARNINGS, collect_index_files  # noqa: 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-pytestmark = INDEX_FILE_WARNINGS
+pytestmark = [INDEX_FILE_WARNINGS, pytest.mark.slow]
 
 
 # An indexer that says where it is: "begin" before each index commit, "committed" after it, and then

@@ -14,6 +14,7 @@ from network.extensions import db
 from network.models import Meeting, MeetingSignup, Notification, Question, Role, Stage, utcnow
 from network.services import dialogue
 from network.services import responses as responses_service
+from tests.helpers import count, location, text
 
 QUESTION = "Kan Spørrende AS sin sensor fra 2019 brukes, eller må den være CE-merket på nytt?"
 REWORDED = "Må eksisterende sensorer CE-merkes på nytt?"
@@ -33,18 +34,9 @@ MEETING_FORM = {
 }
 
 
-def text(response) -> str:
-    return response.get_data(as_text=True)
-
-
 def readable(response) -> str:
     """A JSON answer as text with its non-ASCII letters as themselves (the API escapes them)."""
     return json.dumps(response.get_json(), ensure_ascii=False)
-
-
-def location(response) -> str:
-    assert response.status_code == 302, text(response)[:500]
-    return response.headers["Location"]
 
 
 def field_error(page: str, field_id: str) -> str:
@@ -52,15 +44,7 @@ def field_error(page: str, field_id: str) -> str:
     return found.group(1).strip() if found else ""
 
 
-def count(model) -> int:
-    db.session.expire_all()
-    return db.session.scalar(sa.select(sa.func.count()).select_from(model))
-
-
-@pytest.fixture(autouse=True)
-def english(client):
-    with client.session_transaction() as session:
-        session["lang"] = "en"
+pytestmark = pytest.mark.usefixtures("english")
 
 
 @pytest.fixture

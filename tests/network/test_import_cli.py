@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import json
 
-import sqlalchemy as sa
-
-from network.extensions import db
 from network.models import Need, Organisation
+from tests.helpers import count
 
 LINES = [
     {
@@ -59,10 +57,6 @@ def write(path, lines):
 
 def run_import(app, path):
     return app.test_cli_runner().invoke(args=["import", str(path)])
-
-
-def count(model) -> int:
-    return db.session.scalar(sa.select(sa.func.count()).select_from(model))
 
 
 def test_import_prints_a_summary(app, tmp_path):

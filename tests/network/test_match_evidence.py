@@ -23,6 +23,8 @@ from network.services import matching
 from network.services.imports import import_records
 from tests.conftest import test_config as config_for
 
+pytestmark = pytest.mark.slow
+
 DATA = Path(__file__).resolve().parent.parent / "data"
 # The words reaching the most CPV divisions, per language: the boilerplate of procurement notices.
 WIDEST = 40

@@ -12,6 +12,7 @@ from network.extensions import db
 from network.models import Follow, Frequency, Notification, SavedSearch, Stage, User
 from network.services import notifications as service
 from network.views import notifications as views
+from tests.helpers import count, text
 
 # Every route of the blueprint that needs a login, with a form body that would otherwise pass.
 LOGIN_REQUIRED = [
@@ -34,20 +35,7 @@ def make_anonymous():
     return AnonymousUserMixin()
 
 
-def text(response) -> str:
-    return response.get_data(as_text=True)
-
-
-def count(model, *where) -> int:
-    db.session.expire_all()
-    return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where))
-
-
-@pytest.fixture(autouse=True)
-def _english(client):
-    # The pages are asserted in English; bokmål is the default.
-    with client.session_transaction() as session:
-        session["lang"] = "en"
+pytestmark = pytest.mark.usefixtures("english")
 
 
 @pytest.fixture

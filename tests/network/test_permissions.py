@@ -144,11 +144,7 @@ def world(make):
     return World(body, admin, draft, need, supplier, supplier_user, cap, response)
 
 
-@pytest.fixture(autouse=True)
-def english(client):
-    """Messages checked word for word are read in English, the catalogue's source language."""
-    with client.session_transaction() as session:
-        session["lang"] = "en"
+pytestmark = pytest.mark.usefixtures("english")
 
 
 @pytest.fixture
@@ -238,7 +234,7 @@ LOGIN_REQUIRED = [
     ("get", "/audit", "audit.index"),
 ]
 
-# Routes anyone may open (what they show is checked by the rules below and in test_views.py).
+# Routes anyone may open (what they show is checked by the rules below and in the test_*_views.py files).
 PUBLIC_ENDPOINTS = {
     "static",
     "main.index",

@@ -34,6 +34,8 @@ from network.services import responses as responses_service
 from tests import conftest
 from tests.factories import PASSWORD, Make
 
+pytestmark = pytest.mark.slow
+
 EXAMPLES = int(os.environ.get("HYPOTHESIS_EXAMPLES", "25"))
 SETTINGS = settings(
     max_examples=EXAMPLES,

@@ -20,10 +20,7 @@ from tests.factories import PASSWORD
 NEW_PASSWORD = "fjellet-bak-fjorden-7"
 
 
-@pytest.fixture(autouse=True)
-def english(client):
-    with client.session_transaction() as session:
-        session["lang"] = "en"
+pytestmark = pytest.mark.usefixtures("english")
 
 
 @pytest.fixture
