@@ -30,8 +30,14 @@ from network.indexing.sync import (
     reindex,
     verify,
 )
+# What the rest of the site needs of search/ comes through here: the record kinds and the error of an
+# index that cannot be read.
+from search import CAPABILITY, NEED, IndexUnavailableError
 
 __all__ = [
+    "CAPABILITY",
+    "NEED",
+    "IndexUnavailableError",
     "DEFAULT_BATCH",
     "STATE_NAME",
     "LazyIndex",
