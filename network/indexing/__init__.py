@@ -1,6 +1,7 @@
 """The only bridge between the site's models and search/: models → search documents and match profiles
 (documents), the index handle (handle), keeping the index in step with the database (sync), and which
-saved searches would show a need (saved_searches)."""
+saved searches would show a need (saved_searches). The few names of search/ the rest of the site uses
+(the record kinds, the error of an index that cannot be read) are handed on from here."""
 
 from network.indexing.documents import (
     capability_document,
@@ -30,8 +31,6 @@ from network.indexing.sync import (
     reindex,
     verify,
 )
-# What the rest of the site needs of search/ comes through here: the record kinds and the error of an
-# index that cannot be read.
 from search import CAPABILITY, NEED, IndexUnavailableError
 
 __all__ = [
