@@ -41,6 +41,7 @@ _ISO_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(
 
 
 def validate(numbered: list[tuple[int, object]], errors: list[tuple[int, str]]) -> list[Item]:
+    """The records that pass every check, in file order; each problem is added to `errors` with its line."""
     shaped: list[tuple[int, str, dict]] = []
     first_line: dict[tuple[str, str], int] = {}
     # Every organisation key of the file, even on an invalid line, so its needs get no second error.

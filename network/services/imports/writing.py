@@ -25,6 +25,7 @@ from network.services.imports.records import (
 
 
 def write(items: list[Item], progress: Progress | None) -> ImportReport:
+    """Create or update the rows of checked records, organisations first; the caller commits."""
     report = ImportReport()
     total = len(items)
     done = 0
