@@ -18,3 +18,6 @@ need_stage_changed = _signals.signal("need-stage-changed")
 response_submitted = _signals.signal("response-submitted")
 # A need's body changed a response's status: response=Response.
 response_status_changed = _signals.signal("response-status-changed")
+# An index commit put records into kept match lists (sent by the bridge after the commit): the sender
+# is the SearchIndex, entries=list[search.Entered].
+index_applied = _signals.signal("index-applied")

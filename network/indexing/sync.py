@@ -10,7 +10,6 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 import sqlalchemy.orm
-from blinker import Namespace
 from flask import current_app
 from sqlalchemy import event
 from sqlalchemy.orm import Session
@@ -19,13 +18,11 @@ from network.extensions import db
 from network.indexing.documents import document_for, is_indexed
 from network.indexing.handle import STATE_NAME
 from network.models import Capability, IndexEvent, IndexState, Need, Organisation, utcnow
+from network.signals import index_applied
 from search import CAPABILITY, NEED, ORGANISATION, Document, Entered, IndexUnavailableError, SearchIndex
 
 log = logging.getLogger(__name__)
 
-# Sent after pending index events were applied, with the kept match lists the changed records may
-# have entered (`entries`, search.Entered): the "new match" notices listen (services/match_notices).
-index_applied = Namespace().signal("index-applied")
 # Events per index commit: small enough that a web request's own change is applied at once.
 DEFAULT_BATCH = 500
 _KIND_OF = {Need: NEED, Capability: CAPABILITY, Organisation: ORGANISATION}

@@ -2,8 +2,9 @@
 lists, and a supplier when a new need enters its "needs for you" — the promise of the lists' empty
 states.
 
-Driven by the percolation that keeps the match lists ready (search.ready): each index commit says
-which kept lists a changed record may have entered (search.Entered). Each such pair is queued once
+Driven by the percolation that keeps the match lists ready (search/match_cache.py,
+search/percolation.py): each index commit says which kept lists a changed record may have entered
+(search.Entered). Each such pair is queued once
 (`match_alerts`) and checked by computing the list again, as the page would: only a record in the
 confident list is announced, and only once per list and record (a supplier once per need, whichever
 of its capabilities entered). Checking runs right after the index commit within a small time budget
@@ -21,7 +22,6 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from network.extensions import db
-from network.indexing import index_applied
 from network.models import (
     AlertState,
     Capability,
@@ -35,6 +35,7 @@ from network.models import (
 )
 from network.services import matching
 from network.services.notifications import followers_of, notify_need, users_of_organisation
+from network.signals import index_applied
 from search import CAPABILITY, NEED, ORGANISATION, Entered, IndexUnavailableError, SearchIndex
 
 log = logging.getLogger(__name__)

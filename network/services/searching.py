@@ -6,7 +6,10 @@ from dataclasses import dataclass
 
 from network.models import Capability, Need, Organisation
 from network.services.matching import load_in_order
-from search import CAPABILITY, NEED, ORGANISATION, Hit, SearchIndex, SearchQuery
+from search import CAPABILITY, KINDS, NEED, ORGANISATION, Hit, SearchIndex, SearchQuery
+
+# The search page's kinds of record, for views that may not import search/.
+__all__ = ["KINDS", "SearchItem", "SearchPage", "SearchQuery", "search"]
 
 _MODELS = {NEED: Need, CAPABILITY: Capability, ORGANISATION: Organisation}
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_babel import ngettext, to_utc
 from flask_login import current_user, login_required
 
+from network import links
 from network.errors import ConflictError, NotAllowedError, ValidationError
 from network.forms import AnswerForm, ConfirmForm, MeetingForm, QuestionForm, RespondentsMessageForm
 from network.models import Need, Question, User
@@ -94,10 +95,6 @@ def need_context(need: Need, user) -> dict:
     return {"dialogue": panel}
 
 
-def _need_url(need_id: int, anchor: str = "") -> str:
-    return url_for("needs.detail", need_id=need_id) + (f"#{anchor}" if anchor else "")
-
-
 def _visible_need(need_id: int) -> Need:
     return needs_service.get_visible(current_user, need_id)
 
@@ -127,7 +124,7 @@ def ask(need_id: int):
                 _("Your question is sent. When the public body answers it, everyone can read the answer."),
                 "success",
             )
-            return redirect(_need_url(need.id, "questions"))
+            return redirect(links.need_path(need.id, "questions"))
     return render_template("dialogue/ask.html", need=need, form=form), form_status()
 
 
@@ -160,7 +157,7 @@ def answer(question_id: int):
                 flash(_("The answer is published on the need's page for everyone."), "success")
             else:
                 flash(_("The answer is updated."), "success")
-            return redirect(_need_url(need.id, f"question-{question.id}"))
+            return redirect(links.need_path(need.id, f"question-{question.id}"))
     return render_template("dialogue/answer.html", need=need, question=question, form=form), form_status()
 
 
@@ -180,7 +177,7 @@ def schedule(need_id: int):
         abort(403)
     if not need.is_open:
         flash(_("Dialogue meetings can only be scheduled while the need is open."), "error")
-        return redirect(_need_url(need.id))
+        return redirect(links.need_path(need.id))
     form = meeting_form()
     if form.validate_on_submit():
         draft = dialogue_service.MeetingDraft(
@@ -199,7 +196,7 @@ def schedule(need_id: int):
             field_error(form, exc)
         else:
             flash(_("The meeting is scheduled. Suppliers can now sign up on the need's page."), "success")
-            return redirect(_need_url(need.id, f"meeting-{meeting.id}"))
+            return redirect(links.need_path(need.id, f"meeting-{meeting.id}"))
     return render_template("dialogue/meeting_form.html", need=need, form=form), form_status()
 
 
@@ -221,7 +218,7 @@ def _change_seat(meeting_id: int, change: Callable[[User, int], object], done: s
         flash(str(exc), "error")
     else:
         flash(done, "success")
-    return redirect(_need_url(meeting.need_id, f"meeting-{meeting.id}"))
+    return redirect(links.need_path(meeting.need_id, f"meeting-{meeting.id}"))
 
 
 @bp.post("/meetings/<int:meeting_id>/signup")
@@ -288,6 +285,6 @@ def message(need_id: int):
                 ),
                 "success",
             )
-            return redirect(_need_url(need.id, "dialogue"))
+            return redirect(links.need_path(need.id, "dialogue"))
     status = form_status() if recipients else 200
     return render_template("dialogue/message.html", need=need, form=form, recipients=recipients), status

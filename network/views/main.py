@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from network import queries
 from network.models import PRIORITY_DOMAINS
-from network.services import notifications as notifications_service
+from network.services import accounts as accounts_service
 from network.views.forms_util import safe_next
 
 bp = Blueprint("main", __name__)
@@ -26,7 +26,7 @@ def set_language():
         session["lang"] = lang
         if current_user.is_authenticated:
             # Kept on the user too: notices and their e-mails are written in it, outside any session.
-            notifications_service.set_locale(current_user, lang, current_app.config["LANGUAGES"])
+            accounts_service.set_locale(current_user, lang, current_app.config["LANGUAGES"])
     return redirect(safe_next(request.form.get("next")))
 
 

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from network import links
 from network.errors import ConflictError, ValidationError
 from network.extensions import csrf
 from network.forms import ConfirmForm, NotificationPreferencesForm, SavedSearchForm
@@ -101,7 +102,7 @@ def read_all():
 def open_notice(notice_id: int):
     """Mark the notice read and go where it points (a page of this site only)."""
     notice = notifications_service.open_notice(current_user, notice_id)
-    if notifications_service.is_local_path(notice.link):
+    if links.is_local_path(notice.link):
         return redirect(notice.link)
     return redirect(url_for("notifications.inbox"))
 

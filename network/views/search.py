@@ -15,7 +15,7 @@ bp = Blueprint("search", __name__)
 
 MAX_QUERY = 500
 # Every kind the index holds, which a query covers unless told otherwise.
-KINDS = searching_service.SearchQuery().kinds
+KINDS = searching_service.KINDS
 
 
 def _multi(name: str, allowed) -> tuple[str, ...]:

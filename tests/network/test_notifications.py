@@ -19,6 +19,7 @@ from network.models import (
     SavedSearch,
     Stage,
 )
+from network.services import accounts as accounts_service
 from network.services import needs as needs_service
 from network.services import notifications as service
 from network.services import responses as responses_service
@@ -322,10 +323,10 @@ def test_waiting_notices_follow_a_new_choice(app, make):
 
 def test_the_chosen_language_is_kept_on_the_user(app, make):
     user = make.user(make.supplier())
-    service.set_locale(user, "en", ("nb", "en"))
+    accounts_service.set_locale(user, "en", ("nb", "en"))
     assert user.locale == "en"
     with pytest.raises(ValidationError):
-        service.set_locale(user, "xx", ("nb", "en"))
+        accounts_service.set_locale(user, "xx", ("nb", "en"))
     assert user.locale == "en"
 
 

@@ -2,8 +2,6 @@
 immediately or as daily/weekly digests, and unsubscribing without logging in. One module a purpose;
 this package names what the rest of the site uses."""
 
-from network.links import is_local_path, site_path
-from network.services.accounts import set_locale
 from network.services.notifications.delivery import send_due
 from network.services.notifications.follows import follow, follows_of, is_following, unfollow
 from network.services.notifications.notices import (
@@ -46,7 +44,6 @@ __all__ = [
     "get_saved_search",
     "inbox",
     "is_following",
-    "is_local_path",
     "mark_read",
     "need_published",
     "need_stage_changed",
@@ -60,9 +57,7 @@ __all__ = [
     "save_search",
     "saved_searches",
     "send_due",
-    "set_locale",
     "set_preferences",
-    "site_path",
     "unfollow",
     "unread_count",
     "unsubscribe",
