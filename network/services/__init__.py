@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
+from network.errors import NotFoundError
 from network.extensions import db
 from network.indexing import after_commit
+
+
+def get_or_not_found(model, record_id: int, message: str):
+    """The row of `model` with this id, or NotFoundError(message)."""
+    row = db.session.get(model, record_id)
+    if row is None:
+        raise NotFoundError(message)
+    return row
 
 
 def commit(index, batch: int | None = None, progress=None) -> None:

@@ -19,7 +19,7 @@ from network import reference
 from network.errors import ConflictError, MailError, NotAllowedError, NotFoundError, ValidationError
 from network.extensions import db
 from network.models import Invitation, Organisation, OrgKind, Role, Sector, User, utcnow
-from network.services import audit, commit, security
+from network.services import audit, commit, get_or_not_found, security
 from network.services.mail import send_mail
 from network.text import clean
 
@@ -149,10 +149,7 @@ def register(draft: RegistrationDraft, index) -> User:
 
 
 def get_organisation(org_id: int) -> Organisation:
-    org = db.session.get(Organisation, org_id)
-    if org is None:
-        raise NotFoundError(_("No such organisation."))
-    return org
+    return get_or_not_found(Organisation, org_id, _("No such organisation."))
 
 
 def load_user(user_id: str) -> User | None:
@@ -191,11 +188,7 @@ def update_organisation(actor: User, org: Organisation, draft: OrganisationDraft
         )
         if clash is not None:
             raise ConflictError(_("Another organisation is registered with that number."))
-    changed = audit.changes(org, values)
-    for name, value in values.items():
-        setattr(org, name, value)
-    if changed:
-        audit.record(actor, "organisation.edit", org, org.id, details=changed)
+    audit.edit(actor, "organisation.edit", org, org.id, values)
     commit(index)
     return org
 

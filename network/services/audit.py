@@ -68,6 +68,16 @@ def record(
     return entry
 
 
+def edit(actor: User, action: str, row, organisation_id: int | None, values: dict) -> dict:
+    """Set `values` on the row and record what changed (nothing when nothing did); the changes."""
+    changed = changes(row, values)
+    for name, value in values.items():
+        setattr(row, name, value)
+    if changed:
+        record(actor, action, row, organisation_id, details=changed)
+    return changed
+
+
 def _label(target) -> str:
     for attribute in ("title", "name"):
         value = getattr(target, attribute, None)

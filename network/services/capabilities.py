@@ -6,11 +6,11 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 
-from network.errors import NotAllowedError, NotFoundError, ValidationError
+from network.errors import NotAllowedError, ValidationError
 from network.extensions import db
 from network.models import Capability, Domain, Maturity, Organisation, User
 from network.permissions import can_edit_capability
-from network.services import commit, rules
+from network.services import commit, get_or_not_found, rules
 from network.text import clean
 
 
@@ -54,10 +54,7 @@ def check_capability(draft: CapabilityDraft) -> dict:
 
 
 def get(cap_id: int) -> Capability:
-    cap = db.session.get(Capability, cap_id)
-    if cap is None:
-        raise NotFoundError(_("No such capability."))
-    return cap
+    return get_or_not_found(Capability, cap_id, _("No such capability."))
 
 
 def _require_supplier(actor: User) -> Organisation:

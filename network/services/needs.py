@@ -112,11 +112,7 @@ def update_need(actor: User, need: Need, draft: NeedDraft, index) -> Need:
     if need.stage in (Stage.AWARDED, Stage.CANCELLED):
         raise NotAllowedError(_("A closed need cannot be changed."))
     values = check_need(draft, need.organisation)
-    changed = audit.changes(need, values)
-    for name, value in values.items():
-        setattr(need, name, value)
-    if changed:
-        audit.record(actor, "need.edit", need, need.organisation_id, details=changed)
+    audit.edit(actor, "need.edit", need, need.organisation_id, values)
     commit(index)
     return need
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import selectinload
 from network.errors import ConflictError, NotAllowedError, NotFoundError, ValidationError
 from network.extensions import db
 from network.models import Meeting, MeetingSignup, Need, Stage, User, utcnow
-from network.services import commit, rules
+from network.services import commit, get_or_not_found, rules
 from network.services.dialogue.access import (
     authenticated,
     is_need_body,
@@ -135,10 +135,7 @@ def schedule_meeting(actor: User, need: Need, draft: MeetingDraft, now: datetime
 
 
 def get_meeting(meeting_id: int) -> Meeting:
-    meeting = db.session.get(Meeting, meeting_id)
-    if meeting is None:
-        raise NotFoundError(_("No such meeting."))
-    return meeting
+    return get_or_not_found(Meeting, meeting_id, _("No such meeting."))
 
 
 @dataclass(frozen=True)

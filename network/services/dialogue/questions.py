@@ -9,10 +9,10 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
-from network.errors import NotAllowedError, NotFoundError
+from network.errors import NotAllowedError
 from network.extensions import db
 from network.models import Need, Question, User, utcnow
-from network.services import commit
+from network.services import commit, get_or_not_found
 from network.services.dialogue.access import (
     authenticated,
     checked_text,
@@ -66,10 +66,7 @@ def ask_question(actor: User, need: Need, draft: QuestionDraft) -> Question:
 
 
 def get_question(question_id: int) -> Question:
-    question = db.session.get(Question, question_id)
-    if question is None:
-        raise NotFoundError(_("No such question."))
-    return question
+    return get_or_not_found(Question, question_id, _("No such question."))
 
 
 def reword_question(actor: User, question_id: int, text: str) -> Question:
