@@ -19,7 +19,9 @@ from sqlalchemy.engine import URL, Engine
 from network.errors import DomainError
 
 # Pages copied per step of SQLite's backup: small enough for steady progress lines, and a writer in
-# another process is never held up for long (the copy restarts by itself if it changes the file).
+# another process is never held up for long. A write between two steps restarts the copy; on a site
+# that writes all the time it could restart for ever, so after the first restart the rest is copied in
+# one step (writers wait for that step, then go on).
 SQLITE_STEP_PAGES = 1024
 # Tables whose rows show that a database holds a site's content.
 CONTENT_TABLES = ("organisations", "users", "needs", "capabilities")
@@ -91,18 +93,32 @@ def backup(engine: Engine, path: Path, progress: Progress = _quiet) -> BackupRep
     return BackupReport(path=path, size=path.stat().st_size, counts=counts)
 
 
+class _CopyRestartedError(Exception):
+    """A write between two steps of SQLite's backup made it start again."""
+
+
 def _sqlite_backup(source: Path, target: Path, progress: Progress) -> None:
     if not source.exists():
         raise BackupError(f"The database file {source} does not exist.")
     target.unlink(missing_ok=True)
 
+    left: list[int] = []
+
     def report(_status: int, remaining: int, total: int) -> None:
+        if left and remaining >= left[-1]:
+            raise _CopyRestartedError
+        left.append(remaining)
         if total:
             progress(f"  {100 * (total - remaining) // total} % of {total} pages")
 
     # The online backup API copies a consistent snapshot while the site keeps running.
     with _sqlite(source) as src, _sqlite(target) as dst:
-        src.backup(dst, pages=SQLITE_STEP_PAGES, progress=report)
+        try:
+            src.backup(dst, pages=SQLITE_STEP_PAGES, progress=report)
+        except _CopyRestartedError:
+            progress("  the database changed during the copy: copying it in one step")
+            left.clear()
+            src.backup(dst, pages=-1, progress=report)
         check = dst.execute("PRAGMA integrity_check").fetchone()[0]
     if check != "ok":
         raise BackupError(f"The copy failed its integrity check: {check}")
