@@ -125,19 +125,20 @@ def importers_of(root: Path, folder: str, target: str, allowed: tuple[str, ...] 
 
 
 def index_openers(root: Path, folder: str) -> list[str]:
-    """Modules under `folder` that open an index (call `open_index`) outside the bridge."""
+    """Modules under `folder` outside the bridge that could open an index: they import `open_index`
+    or call it through a module."""
     bad = []
     for path in sorted((root / folder).rglob("*.py")):
         relative = path.relative_to(root).as_posix()
         if relative.startswith(BRIDGE):
             continue
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Call):
-                func = node.func
-                name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
-                if name == "open_index":
-                    bad.append(relative)
-                    break
+            # Importing the opener (under any name) or calling it, e.g. search.open_index(None).
+            imported = isinstance(node, ast.ImportFrom) and any(a.name == "open_index" for a in node.names)
+            called = isinstance(node, ast.Attribute) and node.attr == "open_index"
+            if imported or called:
+                bad.append(relative)
+                break
     return bad
 
 
@@ -245,11 +246,12 @@ def test_an_index_opened_outside_the_bridge_is_found(tmp_path):
     root = _plant(
         tmp_path,
         {
-            "network/indexing.py": "index = open_index(folder)\n",
+            "network/indexing/handle.py": "from search import open_index\nindex = open_index(folder)\n",
             "network/services/notices.py": "import search\nindex = search.open_index(None)\n",
+            "network/services/alias.py": "from search import open_index as fresh\nindex = fresh(None)\n",
         },
     )
-    assert index_openers(root, "network") == ["network/services/notices.py"]
+    assert index_openers(root, "network") == ["network/services/alias.py", "network/services/notices.py"]
 
 
 @pytest.mark.parametrize("lines", [MAX_LINES + 1, 2 * MAX_LINES])
