@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import url_for
 from flask_babel import format_date, format_time
 from flask_babel import gettext as _
 
+from network import links
 from network.errors import NotAllowedError, ValidationError
 from network.models import Need, Organisation, Stage, User
 from network.text import clean
@@ -69,4 +69,5 @@ def moment_text(value: datetime) -> str:
 
 
 def need_link(need: Need, anchor: str = "") -> str:
-    return url_for("needs.detail", need_id=need.id, _external=True) + (f"#{anchor}" if anchor else "")
+    """A need's page as an absolute link, for mails."""
+    return links.site_root() + links.need_path(need.id, anchor)
