@@ -20,7 +20,17 @@ from wtforms import (
     URLField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import URL, DataRequired, Email, EqualTo, Length, NumberRange, Optional, Regexp
+from wtforms.validators import (
+    URL,
+    DataRequired,
+    Email,
+    EqualTo,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 
 from network import labels
 from network.text import clean_text
@@ -38,6 +48,18 @@ def strip_control_characters(value):
     if isinstance(value, str):
         return clean_text(value)
     return value
+
+
+class IntegerRange(NumberRange):
+    """NumberRange for whole numbers of any length: WTForms' own turns the number into a float, which
+    fails (OverflowError, a 500) for a number of more than 308 digits instead of saying it is too big."""
+
+    def __call__(self, form, field):
+        data = field.data
+        if isinstance(data, int) and abs(data) > 10**18:
+            message = self.message or field.gettext("Number must be between %(min)s and %(max)s.")
+            raise ValidationError(message % {"min": self.min, "max": self.max})
+        super().__call__(form, field)
 
 
 class Form(FlaskForm):
@@ -171,9 +193,9 @@ class NeedForm(Form):
         _l("Intended procurement route"), choices=_choices(labels.ROUTES), default="undecided"
     )
     budget_min = IntegerField(
-        _l("Budget from (NOK)"), validators=[Optional(), NumberRange(min=0, max=10**13)]
+        _l("Budget from (NOK)"), validators=[Optional(), IntegerRange(min=0, max=10**13)]
     )
-    budget_max = IntegerField(_l("Budget to (NOK)"), validators=[Optional(), NumberRange(min=0, max=10**13)])
+    budget_max = IntegerField(_l("Budget to (NOK)"), validators=[Optional(), IntegerRange(min=0, max=10**13)])
     deadline = DateField(_l("Dialogue deadline"), validators=[Optional()])
 
 
@@ -335,7 +357,7 @@ class MeetingForm(Form):
         description=_l("One seat per organisation."),
         validators=[
             DataRequired(message=_l("Give the number of seats, at least 1.")),
-            NumberRange(min=1, max=10000),
+            IntegerRange(min=1, max=10000),
         ],
     )
     signup_deadline = DateTimeLocalField(

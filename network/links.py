@@ -24,8 +24,15 @@ def need_path(need_id: int, anchor: str = "") -> str:
 
 
 def is_local_path(link: str | None) -> bool:
-    """A path on this site: "/x", never "//host/x" or "/\\host" (browsers read both as another host)."""
-    return bool(link) and link.startswith("/") and not link.startswith("//") and "\\" not in link
+    """A path on this site: "/x", never "//host/x" or "/\\host" (browsers read both as another host),
+    and never a control character (a line break would end the Location header early)."""
+    return (
+        bool(link)
+        and link.startswith("/")
+        and not link.startswith("//")
+        and "\\" not in link
+        and not any(ord(ch) < 32 or ord(ch) == 127 for ch in link)
+    )
 
 
 def stored_link(link: str | None) -> str | None:

@@ -128,6 +128,17 @@ def test_login_returns_to_a_local_next_only(client, body_admin, target, expected
     assert location(response) == expected
 
 
+@pytest.mark.parametrize("target", ["/\r\nX-Injected: 1", "/needs\nx", "/\x00"])
+def test_a_next_with_a_control_character_goes_home_instead_of_breaking_the_redirect(
+    client, body_admin, target
+):
+    response = client.post("/login", data={"email": body_admin.email, "password": PASSWORD, "next": target})
+
+    assert response.status_code == 302
+    assert location(response) == "/"
+    assert "X-Injected" not in response.headers
+
+
 # -- invitations ------------------------------------------------------------------------------
 
 

@@ -320,6 +320,7 @@ def test_the_body_schedules_a_meeting_in_norwegian_time(login, need, owner):
         ({"meeting-starts_at": "2001-06-01T10:00", "meeting-signup_deadline": ""}, "meeting-starts_at"),
         ({"meeting-signup_deadline": f"{YEAR}-06-02T10:00"}, "meeting-signup_deadline"),
         ({"meeting-capacity": "0"}, "meeting-capacity"),
+        ({"meeting-capacity": "9" * 400}, "meeting-capacity"),
         ({"meeting-place": "", "meeting-video_link": ""}, "meeting-place"),
         ({"meeting-video_link": "http://meet.example.no/x"}, "meeting-video_link"),
         ({"meeting-starts_at": "i morgen"}, "meeting-starts_at"),

@@ -124,3 +124,11 @@ def test_the_dashboard_sends_each_user_to_their_start_page(login, client, make, 
     login(user)
 
     assert location(client.get("/dashboard")) == expected
+
+
+def test_the_language_switch_ignores_a_next_that_would_break_the_redirect(app):
+    fresh = app.test_client()
+    response = fresh.post("/language", data={"lang": "en", "next": "/needs\r\nX-Injected: 1"})
+    assert response.status_code == 302
+    assert "X-Injected" not in response.headers
+    assert "\n" not in location(response)

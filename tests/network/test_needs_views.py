@@ -94,6 +94,9 @@ def test_an_invalid_need_is_shown_again_with_its_errors_and_text(login, client, 
     [
         ({"cpv": "12345678"}, "cpv", "Unknown CPV code"),
         ({"budget_min": "500", "budget_max": "100"}, "budget_max", "cannot be above"),
+        # Beyond a float's range: WTForms' own range check raised OverflowError (a 500).
+        ({"budget_min": "9" * 400}, "budget_min", "between 0 and"),
+        ({"budget_max": "9" * 4300}, "budget_max", "between 0 and"),
     ],
 )
 def test_rules_of_the_service_are_shown_next_to_the_field(login, client, body_admin, change, field, message):
