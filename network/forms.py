@@ -29,7 +29,6 @@ from wtforms.validators import (
     NumberRange,
     Optional,
     Regexp,
-    ValidationError,
 )
 
 from network import labels
@@ -56,10 +55,17 @@ class IntegerRange(NumberRange):
 
     def __call__(self, form, field):
         data = field.data
-        if isinstance(data, int) and abs(data) > 10**18:
-            message = self.message or field.gettext("Number must be between %(min)s and %(max)s.")
-            raise ValidationError(message % {"min": self.min, "max": self.max})
-        super().__call__(form, field)
+        if not isinstance(data, int) or abs(data) <= 10**18:
+            return super().__call__(form, field)
+        bound = self.max if data > 0 else self.min
+        if bound is None:
+            return None
+        # WTForms' check (and its translated message) on a number just past the bound stands in for it.
+        field.data = bound + 1 if data > 0 else bound - 1
+        try:
+            return super().__call__(form, field)
+        finally:
+            field.data = data
 
 
 class Form(FlaskForm):
