@@ -11,9 +11,6 @@ from network.services.dialogue.access import (
 )
 from network.services.dialogue.meetings import (
     CAPACITY_MAX,
-    DESCRIPTION_MAX,
-    LINK_MAX,
-    PLACE_MAX,
     MeetingDraft,
     MeetingFullError,
     MeetingRow,
@@ -29,14 +26,11 @@ from network.services.dialogue.meetings import (
     signups_for_body,
 )
 from network.services.dialogue.messages import (
-    MESSAGE_MAX,
-    SUBJECT_MAX,
     MessageDraft,
     message_respondents,
     respondent_organisation_ids,
 )
 from network.services.dialogue.questions import (
-    ANSWER_MAX,
     QUESTION_MAX,
     AnswerDraft,
     QuestionDraft,
@@ -52,14 +46,8 @@ from network.services.dialogue.questions import (
 )
 
 __all__ = [
-    "ANSWER_MAX",
     "CAPACITY_MAX",
-    "DESCRIPTION_MAX",
-    "LINK_MAX",
-    "MESSAGE_MAX",
-    "PLACE_MAX",
     "QUESTION_MAX",
-    "SUBJECT_MAX",
     "AnswerDraft",
     "MeetingDraft",
     "MeetingFullError",

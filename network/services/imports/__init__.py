@@ -10,15 +10,13 @@ from flask_babel import force_locale
 from network.errors import ImportFileError
 from network.extensions import db
 from network.services import commit
-from network.services.imports.checks import parse_moment, validate
+from network.services.imports.checks import validate
 from network.services.imports.records import (
     CAPABILITY,
     FIELDS,
     INDEX_BATCH,
-    MOMENT_FIELD,
     NEED,
     ORGANISATION,
-    REQUIRED,
     TYPES,
     ImportReport,
     Progress,
@@ -28,16 +26,12 @@ from network.services.imports.writing import write
 __all__ = [
     "CAPABILITY",
     "FIELDS",
-    "INDEX_BATCH",
-    "MOMENT_FIELD",
     "NEED",
     "ORGANISATION",
-    "REQUIRED",
     "TYPES",
     "ImportReport",
     "import_lines",
     "import_records",
-    "parse_moment",
 ]
 
 
