@@ -33,9 +33,9 @@ messages: $(STAMP)
 	$(VENV)/bin/pybabel -q update -i network/translations/messages.pot -d network/translations --no-fuzzy-matching --ignore-obsolete
 
 run: $(STAMP) translations
-	@$(FLASK) setup --demo
+	@FLASK_ENV=development $(FLASK) setup --demo
 	@echo "==> serving on http://$(HOST):$(PORT)/  (stop with Ctrl-C)"
-	@$(FLASK) run --host $(HOST) --port $(PORT)
+	@FLASK_ENV=development $(FLASK) run --host $(HOST) --port $(PORT)
 
 test: $(STAMP) translations
 	$(PY) -m pytest $(PYTEST_ARGS)

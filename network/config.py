@@ -7,9 +7,20 @@ from pathlib import Path
 from search import CONFIDENT
 
 
+def is_development(config) -> bool:
+    """The one switch for a developer's machine (FLASK_ENV=development, set by `make run`): it alone
+    relaxes Secure cookies, the trusted-host check and the need for SITE_URL. Anything else is
+    production."""
+    return str(config.get("ENV") or "production").lower() == "development"
+
+
 def defaults(instance_path: str) -> dict:
     instance = Path(instance_path)
     return {
+        # "development" on a developer's machine; see is_development.
+        "ENV": "production",
+        # The site's public address (https://behovsborsen.no): every absolute link comes from it.
+        "SITE_URL": None,
         "SECRET_KEY": None,
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance / 'behovsborsen.db'}",
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},

@@ -24,6 +24,9 @@ def _database_uri(tmp_path) -> str:
 def test_config(tmp_path, **extra) -> dict:
     return {
         "TESTING": True,
+        # The suite runs as production does (no development switch), at the test client's address.
+        "ENV": "production",
+        "SITE_URL": "http://localhost",
         "SECRET_KEY": "test-secret",
         "SQLALCHEMY_DATABASE_URI": _database_uri(tmp_path),
         "SEARCH_STORAGE": "memory",
