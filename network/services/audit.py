@@ -78,6 +78,32 @@ def edit(actor: User, action: str, row, organisation_id: int | None, values: dic
     return changed
 
 
+def security_event(user: User, action: str, *, actor: User | None = None, details: dict | None = None):
+    """A security event of an account ("security.sign_in", "security.sign_in_failed", "security.locked",
+    "security.password_changed", "security.sessions_revoked", "security.2fa_enabled", "security.role_changed"
+    ...): on the account itself, shown to its owner and to its organisation's administrators. `actor` is
+    who did it when not the user (an administrator changing a role); the caller commits."""
+    return record(
+        actor if actor is not None else user,
+        action,
+        user,
+        user.organisation_id,
+        label=user.name,
+        details=details,
+    )
+
+
+def security_events(user: User, page: int, per_page: int):
+    """A page of the account's own security events, newest first (for its owner)."""
+    query = (
+        sa.select(AuditEntry)
+        .where(AuditEntry.target_type == "user", AuditEntry.target_id == user.id)
+        .where(AuditEntry.action.startswith("security."))
+        .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
+    )
+    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+
+
 def _label(target) -> str:
     for attribute in ("title", "name"):
         value = getattr(target, attribute, None)
