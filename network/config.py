@@ -47,15 +47,26 @@ def defaults(instance_path: str) -> dict:
         "LANGUAGES": {"nb": "Norsk bokmål", "nn": "Norsk nynorsk", "en": "English"},
         "INVITATION_DAYS": 14,
         "PER_PAGE": 20,
+        # Seconds a form's CSRF token stays valid; None means as long as a session may last
+        # (SESSION_ABSOLUTE_HOURS). A form sent with an expired token comes back filled in, to send again.
         "WTF_CSRF_TIME_LIMIT": None,
+        # A signed-in session ends after this many minutes without a request...
+        "SESSION_IDLE_MINUTES": 120,
+        # ... and this many hours after sign-in, however active.
+        "SESSION_ABSOLUTE_HOURS": 12,
+        # A session's "last seen" is written at most this often (not on every request).
+        "SESSION_TOUCH_SECONDS": 60,
+        # Ended sessions are deleted this many days after they ended (at the next sign-in).
+        "SESSION_KEEP_DAYS": 7,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
-        # Secure cookies are also set on any request that came over HTTPS (see views/security.py); set
-        # FLASK_SESSION_COOKIE_SECURE=true when TLS ends at a proxy that is not configured below.
-        "SESSION_COOKIE_SECURE": False,
+        # None: Secure (and named __Host-session) everywhere but on a developer's machine
+        # (is_development), where it is Secure only on requests that came over HTTPS.
+        "SESSION_COOKIE_SECURE": None,
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
-        "REMEMBER_COOKIE_SECURE": False,
+        # Nothing sets a remember-me cookie; and one would not sign anyone in without a live session.
+        "REMEMBER_COOKIE_SECURE": None,
         # How many reverse proxies in front of the site set X-Forwarded-For/-Proto. 0 trusts none, so
         # the client address of the rate limits is REMOTE_ADDR and cannot be forged with a header.
         "TRUSTED_PROXIES": 0,

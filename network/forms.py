@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from flask import g, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.form import _Auto
 from wtforms import (
     BooleanField,
     DateField,
@@ -76,6 +78,13 @@ class Form(FlaskForm):
             filters = list(unbound_field.kwargs.get("filters", ()))
             filters.append(strip_control_characters)
             return unbound_field.bind(form=form, filters=filters, **options)
+
+        def wrap_formdata(self, form, formdata):
+            # A form whose CSRF token expired is shown again as on a GET, filled with what was sent
+            # (views/security.py: form_again_after_expired_token).
+            if formdata is _Auto and g.get("form_again"):
+                return request.form
+            return FlaskForm.Meta.wrap_formdata(self, form, formdata)
 
 
 class SplitList(StringField):

@@ -42,7 +42,7 @@ from network.models.notifications import (
     NotificationPreference,
     SavedSearch,
 )
-from network.models.security import AttemptKind, AuditEntry, AuthAttempt, PasswordReset
+from network.models.security import AttemptKind, AuditEntry, AuthAttempt, PasswordReset, UserSession
 
 __all__ = [
     "GROUP_STAGES",
@@ -85,5 +85,6 @@ __all__ = [
     "Sector",
     "Stage",
     "User",
+    "UserSession",
     "utcnow",
 ]

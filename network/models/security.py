@@ -1,4 +1,4 @@
-"""Sign-in attempts (rate limits and lockouts), password reset tokens and the audit log."""
+"""Sign-in attempts (rate limits, lockouts), password reset tokens, signed-in sessions and the audit log."""
 
 from __future__ import annotations
 
@@ -51,6 +51,32 @@ class PasswordReset(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship()
+
+
+class UserSession(db.Model):
+    """A signed-in browser. The browser's cookie holds a random token; only its hash is kept here, so
+    the session can be ended on the server (logout, "sign out everywhere", a timeout, a new password)
+    and a copy of the cookie stops working with it. Ended rows are pruned after a few days."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    # Written at most once a minute (SESSION_TOUCH_SECONDS), not on every request.
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(index=True)
+    # Why it ended: signed_out, ended_by_user, revoked, idle, expired, password_changed, inactive, ...
+    ended_reason: Mapped[str | None] = mapped_column(sa.String(20))
+    # A keyed digest of the password hash at sign-in: after a password change the session is over.
+    password_digest: Mapped[str] = mapped_column(sa.String(64))
+    # The client's address at sign-in and a short description of its browser, for the owner's list.
+    address: Mapped[str] = mapped_column(sa.String(64), default="")
+    browser: Mapped[str] = mapped_column(sa.String(40), default="")
+    system: Mapped[str] = mapped_column(sa.String(40), default="")
 
     user: Mapped[User] = relationship()
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import hmac
 import logging
 import re
 import secrets
@@ -19,6 +18,7 @@ from flask_babel import gettext as _
 from network.errors import DomainError, NotFoundError, ValidationError
 from network.extensions import db
 from network.models import AttemptKind, AuthAttempt, PasswordReset, User, utcnow
+from network.services import sessions
 from network.services.mail import send_mail
 from network.text import clean
 
@@ -143,13 +143,6 @@ def check_registration_allowed(address: str) -> None:
     db.session.commit()
 
 
-def session_fingerprint(user: User) -> str:
-    """A short keyed digest of the user's password hash, kept in the session at login. When the
-    password changes (a reset), the digest no longer matches and every other session ends."""
-    key = str(current_app.config["SECRET_KEY"]).encode()
-    return hmac.new(key, user.password_hash.encode(), hashlib.sha256).hexdigest()[:24]
-
-
 # -- password rules ---------------------------------------------------------------------------
 
 
@@ -253,28 +246,50 @@ def request_reset(address: str, email: str) -> None:
         log.warning("password reset mail to %s failed: %s", user.email, exc)
 
 
+def _invalid_link() -> NotFoundError:
+    return NotFoundError(
+        _("This link is not valid: it has expired or has been used already. Ask for a new one.")
+    )
+
+
 def find_reset(token: str) -> PasswordReset:
     reset = db.session.scalar(sa.select(PasswordReset).where(PasswordReset.token_hash == _hash_token(token)))
     if reset is None or reset.used_at is not None or reset.expires_at < utcnow():
-        raise NotFoundError(
-            _("This link is not valid: it has expired or has been used already. Ask for a new one.")
-        )
+        raise _invalid_link()
     return reset
 
 
 def reset_password(address: str, token: str, password: str) -> User:
     """Set a new password with a reset link. The link then stops working, as do the user's other open
-    links, and the account's lockout ends."""
+    links; every session of the user ends and the account's lockout ends.
+
+    The link is claimed with one conditional update (only while unused and unexpired): of two
+    requests using it at once, only the one that changed the row goes on; the other finds it used."""
     reset = find_reset(token)
     user = reset.user
     check_password(password, user.email, user.name)
-    user.set_password(password)
     now = utcnow()
+    claimed = db.session.execute(
+        sa.update(PasswordReset)
+        .where(
+            PasswordReset.id == reset.id,
+            PasswordReset.used_at.is_(None),
+            PasswordReset.expires_at >= now,
+        )
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:
+        db.session.rollback()
+        raise _invalid_link()
+    user.set_password(password)
     db.session.execute(
         sa.update(PasswordReset)
         .where(PasswordReset.user_id == user.id, PasswordReset.used_at.is_(None))
         .values(used_at=now)
+        .execution_options(synchronize_session=False)
     )
+    sessions.end_all_for(user, sessions.Ended.PASSWORD_RESET)
     _record(AttemptKind.RESET_DONE, address, user.email)
     db.session.commit()
     return user

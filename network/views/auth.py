@@ -2,27 +2,36 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import login_required, login_user, logout_user
 
 from network.errors import ConflictError, NotFoundError, ValidationError
-from network.extensions import login_manager
 from network.forms import AcceptInvitationForm, ForgotPasswordForm, LoginForm, RegisterForm, ResetPasswordForm
 from network.indexing import get_index
 from network.services import accounts as accounts_service
 from network.services import security as security_service
+from network.services import sessions as sessions_service
 from network.views.forms_util import field_error, form_status, kommune_choices, safe_next
+from network.views.security import SESSION_TOKEN
 
 bp = Blueprint("auth", __name__)
 
-# Flask-Login asks for the user of each request's session here.
-login_manager.user_loader(accounts_service.load_user)
-
 
 def start_session(user) -> None:
+    """Sign the user in on this browser with a new server-side session. Whatever the browser's session
+    held before (a planted cookie, someone else's sign-in, the old CSRF secret) is gone, except the
+    chosen language; its previous server-side session, if any, ends."""
+    previous = session.get(SESSION_TOKEN)
+    language = session.get("lang")
+    session.clear()
+    g.pop("csrf_token", None)
+    if language:
+        session["lang"] = language
     login_user(user)
-    session["auth"] = security_service.session_fingerprint(user)
+    session[SESSION_TOKEN] = sessions_service.start(
+        user, client_address(), request.user_agent.string, replacing=previous
+    )
 
 
 def client_address() -> str:
@@ -143,6 +152,8 @@ def reset_password(token: str):
 @bp.post("/logout")
 @login_required
 def logout():
+    # logout_user ends the session on the server too (views/security.py), so a copy of the cookie
+    # taken before this no longer signs anyone in.
     logout_user()
     flash(_("You are logged out."), "success")
     return redirect(url_for("main.index"))

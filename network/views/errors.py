@@ -8,6 +8,7 @@ from flask_wtf.csrf import CSRFError
 
 from network.errors import DomainError
 from network.services import security as security_service
+from network.views import security
 
 
 def _wants_json() -> bool:
@@ -32,6 +33,9 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def _csrf_error(exc: CSRFError):
+        again = security.form_again_after_expired_token(exc)
+        if again is not None:
+            return again
         return _error(400, _("The form had expired or came from elsewhere. Please try again."))
 
     messages = {

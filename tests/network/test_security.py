@@ -10,11 +10,14 @@ import pytest
 import sqlalchemy as sa
 from flask_babel import force_locale
 
+from app import create_app
 from network.errors import ValidationError
 from network.extensions import db
 from network.models import AttemptKind, AuthAttempt, PasswordReset, User
 from network.services import security
 from network.services.mail import outbox_messages
+from tests.conftest import Client
+from tests.conftest import test_config as config_for
 from tests.factories import PASSWORD
 
 NEW_PASSWORD = "fjellet-bak-fjorden-7"
@@ -95,7 +98,7 @@ def test_with_a_trusted_proxy_the_forwarded_address_counts(tmp_path):
     from tests.conftest import test_config
 
     (tmp_path / "proxy").mkdir()
-    app = create_app(test_config(tmp_path / "proxy", TRUSTED_PROXIES=1))
+    app = create_app(config_for(tmp_path / "proxy", TRUSTED_PROXIES=1))
     client = app.test_client()
     with app.app_context():
         db.create_all()
@@ -373,33 +376,54 @@ def test_reset_requests_are_limited_per_account_and_per_address(app, client, use
 # -- cookies and headers ----------------------------------------------------------------------
 
 
-def session_cookie(response) -> str:
-    cookies = [c for c in response.headers.getlist("Set-Cookie") if c.startswith("session=")]
+def session_cookie(response, name="__Host-session") -> str:
+    cookies = [c for c in response.headers.getlist("Set-Cookie") if c.startswith(f"{name}=")]
     assert cookies, response.headers
     return cookies[-1]
 
 
-def test_the_session_cookie_is_httponly_and_samesite_lax(client, user):
+@pytest.fixture
+def development(tmp_path):
+    """The same site on a developer's machine (FLASK_ENV=development), on the test's database."""
+    app = create_app(config_for(tmp_path, ENV="development"))
+    app.test_client_class = Client
+    with app.app_context():
+        yield app
+
+
+def test_the_session_cookie_is_secure_httponly_samesite_lax_and_host_only(client, user):
     cookie = session_cookie(good_login(client, user))
+    attributes = {part.strip().split("=")[0] for part in cookie.split(";")[1:]}
 
-    assert "HttpOnly" in cookie
+    # __Host-: browsers take it only Secure, on Path=/ and without a Domain.
+    assert attributes == {"Secure", "HttpOnly", "Path", "SameSite"}
+    assert "Path=/;" in cookie or cookie.endswith("Path=/")
     assert "SameSite=Lax" in cookie
-    assert "Secure" not in cookie  # plain HTTP in development: a Secure cookie would never come back
 
 
-def test_over_https_the_session_cookie_is_secure(client, user):
-    response = client.post(
+def test_the_test_client_sends_the_secure_cookie_back_over_plain_http(client, user):
+    good_login(client, user)
+
+    assert client.get("/needs/mine").status_code == 200
+
+
+def test_on_a_developers_machine_the_cookie_is_plain_over_http_and_secure_over_https(development, user):
+    client = development.test_client()
+    plain = session_cookie(good_login(client, user), name="session")
+    https = client.post(
         "/login", data={"email": user.email, "password": PASSWORD}, base_url="https://localhost"
     )
 
-    assert response.status_code == 302
-    assert "Secure" in session_cookie(response)
+    assert "Secure" not in plain  # plain http://localhost: a Secure cookie would never come back
+    assert "HttpOnly" in plain and "SameSite=Lax" in plain
+    assert "Secure" in session_cookie(https, name="session")
 
 
-def test_the_secure_flag_can_be_forced_by_configuration(app, client, user):
-    app.config["SESSION_COOKIE_SECURE"] = True
-
-    assert "Secure" in session_cookie(good_login(client, user))
+def test_the_secure_flag_can_be_forced_by_configuration(tmp_path, user):
+    app = create_app(config_for(tmp_path, ENV="development", SESSION_COOKIE_SECURE=True))
+    app.test_client_class = Client
+    with app.app_context():
+        assert "Secure" in session_cookie(good_login(app.test_client(), user))
 
 
 EXPECTED_CSP = (
