@@ -50,6 +50,8 @@ class Client(FlaskClient):
 
     def open(self, *args, **kwargs):
         g.pop("_login_user", None)
+        # Flask-WTF caches the request's signed CSRF token on g, as a new context would not.
+        g.pop("csrf_token", None)
         # Flask-Babel caches the locale on the app context, which the requests share here.
         refresh()
         return super().open(*args, **kwargs)

@@ -39,7 +39,7 @@ def end(session_id: int):
     row = sessions_service.get_for(current_user, session_id)
     form = ConfirmForm()
     if form.validate_on_submit():
-        sessions_service.end_one(current_user, row.id)
+        sessions_service.end_one(current_user._get_current_object(), row.id)
         if row.id == current_session_id():
             # The page after this one asks this browser to sign in again.
             flash(_("This browser's session has ended."), "success")
@@ -65,7 +65,7 @@ def end(session_id: int):
 def end_others():
     form = ConfirmForm()
     if form.validate_on_submit():
-        count = sessions_service.end_others(current_user, current_session_id())
+        count = sessions_service.end_others(current_user._get_current_object(), current_session_id())
         flash(
             ngettext(
                 "Signed out everywhere else: %(num)d other session ended.",

@@ -13,12 +13,13 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 from flask_babel import force_locale
 
 from network.extensions import db
-from network.models import GroupStage, Notification, Role, SavedSearch, Stage, utcnow
+from network.models import GroupStage, Notification, Role, SavedSearch, Stage, UserSession, utcnow
 from network.models.notifications import Frequency
-from network.services import coordination, dialogue, needs, responses
+from network.services import coordination, dialogue, needs, responses, sessions
 from network.services.needs import NeedDraft
 from tests.factories import PASSWORD
 
@@ -116,6 +117,11 @@ class World:
 
     def fresh_capability(self):
         return self.make.capability(self.rows["supplier"]).id
+
+    def fresh_session(self):
+        """An open session of the owning body's admin, on another browser."""
+        sessions.start(self.users["body.admin"], "192.0.2.50", "Firefox/128.0 (X11; Linux)")
+        return db.session.scalar(sa.select(sa.func.max(UserSession.id)))
 
 
 def build_world(make, app) -> World:
@@ -572,6 +578,22 @@ MATRIX = [
         lambda w: f"/notifications/searches/{w.rows['search']}/delete",
         only(MOVED, "admin", others=MISSING),
     ),
+    # -- the account's sessions: one's own only ---------------------------------------------
+    Entry("sessions.index", "GET", lambda w: "/account/sessions", expect(OK)),
+    Entry(
+        "sessions.end",
+        "GET",
+        lambda w: f"/account/sessions/{w.fresh_session()}/end",
+        only(OK, "admin", others=MISSING),
+    ),
+    Entry(
+        "sessions.end",
+        "POST",
+        lambda w: f"/account/sessions/{w.fresh_session()}/end",
+        only(MOVED, "admin", others=MISSING),
+    ),
+    Entry("sessions.end_others", "GET", lambda w: "/account/sessions/end-others", expect(OK)),
+    Entry("sessions.end_others", "POST", lambda w: "/account/sessions/end-others", expect(MOVED)),
     Entry("notifications.preferences", "GET", lambda w: "/notifications/settings", expect(OK)),
     Entry("notifications.preferences", "POST", lambda w: "/notifications/settings", expect(MOVED), {}),
 ]

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from flask_babel import force_locale
 
 from app import create_app
-from network.errors import ValidationError
+from network.errors import NotFoundError, ValidationError
 from network.extensions import db
 from network.models import AttemptKind, AuthAttempt, PasswordReset, User
 from network.services import security
@@ -94,9 +94,6 @@ def test_forwarded_for_headers_are_ignored_unless_proxies_are_trusted(client, us
 
 
 def test_with_a_trusted_proxy_the_forwarded_address_counts(tmp_path):
-    from app import create_app
-    from tests.conftest import test_config
-
     (tmp_path / "proxy").mkdir()
     app = create_app(config_for(tmp_path / "proxy", TRUSTED_PROXIES=1))
     client = app.test_client()
@@ -361,6 +358,44 @@ def test_a_reset_ends_the_lockout(app, client, user):
     assert good_login(client, user, address="10.0.2.2", password=NEW_PASSWORD).status_code == 302
 
 
+def test_a_reset_token_works_once_at_the_service(app, user):
+    with app.test_request_context():
+        security.request_reset("10.0.0.1", user.email)
+    token = reset_link(app).rsplit("/", 1)[-1]
+
+    security.reset_password("10.0.0.1", token, NEW_PASSWORD)
+    with pytest.raises(NotFoundError):
+        security.reset_password("10.0.0.2", token, "noe-annet-helt-nytt")
+
+    assert user.check_password(NEW_PASSWORD)
+
+
+def test_of_two_requests_using_one_reset_link_at_once_only_one_goes_on(app, user, monkeypatch):
+    """The first request has looked the link up when the second, with the same link, commits first:
+    the first must not set its password too (it used to: lookup, then mark used later)."""
+    with app.test_request_context():
+        security.request_reset("10.0.0.1", user.email)
+    token = reset_link(app).rsplit("/", 1)[-1]
+    lookup = security.find_reset
+
+    def lookup_then_the_other_request_wins(value):
+        found = lookup(value)
+        monkeypatch.setattr(security, "find_reset", lookup)
+        security.reset_password("10.0.0.2", value, "den-andre-vant-kappløpet")
+        return found
+
+    monkeypatch.setattr(security, "find_reset", lookup_then_the_other_request_wins)
+    with pytest.raises(NotFoundError):
+        security.reset_password("10.0.0.1", token, NEW_PASSWORD)
+
+    db.session.refresh(user)
+    assert user.check_password("den-andre-vant-kappløpet")
+    assert not user.check_password(NEW_PASSWORD)
+    assert (
+        db.session.scalar(sa.select(sa.func.count()).where(AuthAttempt.kind == AttemptKind.RESET_DONE)) == 1
+    )
+
+
 def test_reset_requests_are_limited_per_account_and_per_address(app, client, user):
     for _ in range(5):
         assert client.post("/password/forgot", data={"email": user.email}).status_code == 302
@@ -415,7 +450,8 @@ def test_on_a_developers_machine_the_cookie_is_plain_over_http_and_secure_over_h
     )
 
     assert "Secure" not in plain  # plain http://localhost: a Secure cookie would never come back
-    assert "HttpOnly" in plain and "SameSite=Lax" in plain
+    assert "HttpOnly" in plain
+    assert "SameSite=Lax" in plain
     assert "Secure" in session_cookie(https, name="session")
 
 
