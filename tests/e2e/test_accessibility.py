@@ -331,6 +331,8 @@ def test_supplier_pages_have_no_axe_violations(page: Page, axe: Axe, world: Worl
     axe.check("edit capability", f"/capabilities/{world.capability_id}/edit")
     axe.check("remove a capability", f"/capabilities/{world.capability_id}/delete")
     axe.check("inbox, supplier", "/notifications")
+    axe.check("signed-in sessions", "/account/sessions")
+    axe.check("sign out everywhere else", "/account/sessions/end-others")
     axe.assert_clean()
 
 
