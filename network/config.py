@@ -78,6 +78,10 @@ def defaults(instance_path: str) -> dict:
         "MATCH_CONFIDENCE": CONFIDENT,
         # Seconds a save may spend checking new strong matches for notices (services/match_notices.py).
         "MATCH_ALERT_SECONDS": 0.3,
+        # `flask import`: the largest file (bytes) and line (characters) it reads. A line holds one
+        # record, whose texts are limited (network/limits.py); a longer one is refused unparsed.
+        "IMPORT_MAX_BYTES": 256 * 1024 * 1024,
+        "IMPORT_MAX_LINE": 200_000,
         "LOG_LEVEL": "INFO",
         "PASSWORD_HASH_METHOD": "scrypt",
         # Create or migrate the schema on the first request (the web server works on an empty folder).

@@ -32,6 +32,14 @@ from wtforms.validators import (
 )
 
 from network import labels
+from network.limits import (
+    DESCRIPTION_MAX,
+    DETAIL_MAX,
+    ORG_DESCRIPTION_MAX,
+    REFERENCES_MAX,
+    RESPONSE_MAX,
+    TITLE_MAX,
+)
 from network.text import clean_text
 
 PASSWORD_MIN = 12
@@ -162,7 +170,9 @@ class OrganisationForm(Form):
     sector = SelectField(_l("Sector"), choices=_choices(labels.SECTORS), validators=[Optional()])
     kommune = SelectField(_l("Kommune"), choices=[], validate_choice=False, validators=[Optional()])
     website = URLField(_l("Website"), validators=[Optional(), URL(), Length(max=300)])
-    description = TextAreaField(_l("About the organisation"), validators=[Optional(), Length(max=5000)])
+    description = TextAreaField(
+        _l("About the organisation"), validators=[Optional(), Length(max=ORG_DESCRIPTION_MAX)]
+    )
     is_sme = BooleanField(_l("We are a small or medium-sized enterprise"))
     is_startup = BooleanField(_l("We are a start-up"))
 
@@ -171,22 +181,22 @@ class NeedForm(Form):
     title = StringField(
         _l("Title"),
         description=_l("Name the problem, not a solution: “Fewer falls among elderly living at home”."),
-        validators=[DataRequired(), Length(max=300)],
+        validators=[DataRequired(), Length(max=TITLE_MAX)],
     )
     description = TextAreaField(
         _l("The problem"),
         description=_l("What is not working today, and why does it matter?"),
-        validators=[DataRequired(), Length(max=20000)],
+        validators=[DataRequired(), Length(max=DESCRIPTION_MAX)],
     )
     affected = TextAreaField(
         _l("Who is affected"),
         description=_l("Residents, patients, staff, …"),
-        validators=[Optional(), Length(max=10000)],
+        validators=[Optional(), Length(max=DETAIL_MAX)],
     )
     outcome = TextAreaField(
         _l("Desired outcome"),
         description=_l("What would be better if the need were met? How would you measure it?"),
-        validators=[Optional(), Length(max=10000)],
+        validators=[Optional(), Length(max=DETAIL_MAX)],
     )
     domain = SelectField(_l("Domain"), choices=_choices(labels.DOMAINS), default="other")
     cpv = SplitList(
@@ -211,11 +221,11 @@ class StageForm(Form):
 
 
 class CapabilityForm(Form):
-    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=TITLE_MAX)])
     description = TextAreaField(
         _l("Description"),
         description=_l("What you can deliver, for whom, and what it achieves."),
-        validators=[DataRequired(), Length(max=20000)],
+        validators=[DataRequired(), Length(max=DESCRIPTION_MAX)],
     )
     domains = SelectMultipleField(_l("Domains"), choices=_choices(labels.DOMAINS))
     cpv = SplitList(_l("CPV codes"), description=_l("Search by word or number and pick one or more codes."))
@@ -225,7 +235,7 @@ class CapabilityForm(Form):
     references = TextAreaField(
         _l("References"),
         description=_l("Customers or projects where this is in use."),
-        validators=[Optional(), Length(max=5000)],
+        validators=[Optional(), Length(max=REFERENCES_MAX)],
     )
 
 
@@ -233,7 +243,7 @@ class ResponseForm(Form):
     message = TextAreaField(
         _l("Message to the public body"),
         description=_l("Say briefly how you could help and what you would like to learn in a dialogue."),
-        validators=[DataRequired(), Length(max=5000)],
+        validators=[DataRequired(), Length(max=RESPONSE_MAX)],
     )
     link = URLField(_l("Link (optional)"), validators=[Optional(), URL(), Length(max=500)])
 
@@ -332,7 +342,7 @@ class MeetingForm(Form):
     title = StringField(
         _l("Title"),
         description=_l("What the meeting is about: “Dialogue meeting on falls at night”."),
-        validators=[DataRequired(), Length(max=300)],
+        validators=[DataRequired(), Length(max=TITLE_MAX)],
     )
     # Times are read in Norwegian time; the services receive them as UTC. DataRequired also stands in
     # for a value the browser could not send as a date and time.

@@ -18,8 +18,9 @@ from stdnum.no import orgnr
 from network import reference
 from network.errors import ConflictError, MailError, NotAllowedError, NotFoundError, ValidationError
 from network.extensions import db
+from network.limits import ORG_DESCRIPTION_MAX
 from network.models import Invitation, Organisation, OrgKind, Role, Sector, User, utcnow
-from network.services import audit, commit, get_or_not_found, security
+from network.services import audit, commit, get_or_not_found, rules, security
 from network.services.mail import send_mail
 from network.text import clean
 
@@ -109,7 +110,7 @@ def check_organisation(draft: OrganisationDraft) -> dict:
         "kommune": kommune,
         "fylke": reference.fylke_of_kommune(kommune) if kommune else None,
         "website": website,
-        "description": clean(draft.description),
+        "description": rules.limited_text(draft.description, ORG_DESCRIPTION_MAX, "description"),
         "is_sme": bool(draft.is_sme) and kind == OrgKind.SUPPLIER,
         "is_startup": bool(draft.is_startup) and kind == OrgKind.SUPPLIER,
     }
