@@ -148,7 +148,7 @@ def test_only_a_line_feed_ends_a_line(app, tmp_path):
     assert "Imported 2 organisations, 1 need, 1 capability." in result.output
     description = db.session.scalar(sa.select(Need.description))
     # U+0085 is a C1 control: the services' clean() makes it a space, like any other.
-    assert description == "Første avsnitt.\u2028 \u2029   Andre avsnitt."
+    assert description == "Første avsnitt.\u2028 \u2029  Andre avsnitt."
 
 
 def test_every_free_text_has_a_length_limit(app, tmp_path):
