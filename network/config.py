@@ -73,6 +73,17 @@ def defaults(instance_path: str) -> dict:
         "RESET_LIMIT_SECONDS": 900,
         "RESET_PER_ACCOUNT_PER_HOUR": 3,
         "PASSWORD_RESET_MINUTES": 60,
+        # Requests from one client address per window before answers are 429 (views/throttle.py). The
+        # counts are kept in each worker's memory, so the effective limit is the setting × workers.
+        "API_LIMIT": 300,
+        "API_LIMIT_SECONDS": 60,
+        "SEARCH_LIMIT": 60,
+        "SEARCH_LIMIT_SECONDS": 60,
+        # Group starts and invitations (POSTs) from one address per window.
+        "GROUP_LIMIT": 30,
+        "GROUP_LIMIT_SECONDS": 3600,
+        # Coordination groups one user may start in 24 hours (counted in the database).
+        "GROUPS_PER_DAY": 10,
         "AUDIT_PER_PAGE": 50,
         # The confidence a match needs to be listed (search/confidence.py says what it means).
         "MATCH_CONFIDENCE": CONFIDENT,

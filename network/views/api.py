@@ -17,8 +17,11 @@ from network.services import coordination as coordination_service
 from network.services import matching as matching_service
 from network.services import needs as needs_service
 from network.services import searching as searching_service
+from network.views import throttle
 
 bp = Blueprint("api", __name__, url_prefix="/api")
+# Every API request counts against its address's API_LIMIT (views/throttle.py).
+bp.before_request(throttle.check_api)
 
 MAX_PER_PAGE = 100
 MAX_PAGE = 10_000

@@ -9,6 +9,7 @@ from network import reference
 from network.indexing import IndexUnavailableError, get_index
 from network.models import Domain, Stage
 from network.services import searching as searching_service
+from network.views import throttle
 from network.views.forms_util import page_arg
 
 bp = Blueprint("search", __name__)
@@ -38,6 +39,7 @@ def query_from_args() -> searching_service.SearchQuery:
 
 @bp.get("/search")
 def index():
+    throttle.check_search()
     query = query_from_args()
     results, error = None, None
     try:
