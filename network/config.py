@@ -93,6 +93,9 @@ def defaults(instance_path: str) -> dict:
         # record, whose texts are limited (network/limits.py); a longer one is refused unparsed.
         "IMPORT_MAX_BYTES": 256 * 1024 * 1024,
         "IMPORT_MAX_LINE": 200_000,
+        # The version of the terms of use (templates/legal/terms_*.html) a new user accepts; stored on
+        # the user with the time. Change it (a date) when the terms change.
+        "TERMS_VERSION": "2026-12-01",
         "LOG_LEVEL": "INFO",
         "PASSWORD_HASH_METHOD": "scrypt",
         # Create or migrate the schema on the first request (the web server works on an empty folder).

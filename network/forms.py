@@ -121,6 +121,14 @@ class NewPasswordForm(Form):
     )
 
 
+def _terms_field() -> BooleanField:
+    # The label, with its link to the terms, is written in the template (auth/_terms_field.html).
+    return BooleanField(
+        _l("I accept the terms of use"),
+        validators=[DataRequired(message=_l("Accept the terms of use to create an account."))],
+    )
+
+
 class RegisterForm(NewPasswordForm):
     kind = RadioField(
         _l("I represent"),
@@ -143,6 +151,7 @@ class RegisterForm(NewPasswordForm):
     is_startup = BooleanField(_l("We are a start-up"))
     name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=200)])
     email = EmailField(_l("Your e-mail"), validators=[DataRequired(), Email(), Length(max=254)])
+    accept_terms = _terms_field()
 
 
 class ForgotPasswordForm(Form):
@@ -155,6 +164,7 @@ class ResetPasswordForm(NewPasswordForm):
 
 class AcceptInvitationForm(NewPasswordForm):
     name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=200)])
+    accept_terms = _terms_field()
 
 
 class InviteForm(Form):

@@ -50,6 +50,8 @@ class RegistrationDraft:
     name: str
     email: str
     password: str
+    # The version of the terms of use (TERMS_VERSION) the user accepted on the form.
+    terms_version: str | None = None
 
 
 def normalise_email(email: str) -> str:
@@ -142,6 +144,7 @@ def register(draft: RegistrationDraft, index) -> User:
     org = Organisation(**values)
     user = User(email=email, name=clean(draft.name), organisation=org, role=Role.ADMIN)
     user.set_password(draft.password)
+    accept_terms(user, draft.terms_version)
     db.session.add_all([org, user])
     db.session.flush()
     audit.record(user, "organisation.register", org, org.id, details={"kind": org.kind})
@@ -282,7 +285,14 @@ def find_invitation(token: str) -> Invitation:
     return invitation
 
 
-def accept_invitation(token: str, name: str, password: str) -> User:
+def accept_terms(user: User, version: str | None) -> None:
+    """Record that the user accepted this version of the terms of use (nothing when None)."""
+    if version:
+        user.terms_version = version
+        user.terms_accepted_at = utcnow()
+
+
+def accept_invitation(token: str, name: str, password: str, terms_version: str | None = None) -> User:
     invitation = find_invitation(token)
     if _email_taken(invitation.email):
         raise ConflictError(_("An account with that e-mail address already exists. Log in instead."))
@@ -294,6 +304,7 @@ def accept_invitation(token: str, name: str, password: str) -> User:
         role=Role.MEMBER,
     )
     user.set_password(password)
+    accept_terms(user, terms_version)
     invitation.accepted_at = utcnow()
     db.session.add(user)
     db.session.flush()
