@@ -14,3 +14,5 @@ REFERENCES_MAX = 5_000
 ORG_DESCRIPTION_MAX = 5_000
 # A supplier's message in a response to a need.
 RESPONSE_MAX = 5_000
+# A search query (the search page cuts it here; the API answers 400 past it).
+QUERY_MAX = 500
