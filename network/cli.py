@@ -20,7 +20,7 @@ from network.models import Organisation, OrgKind, Role, User
 from network.schema import ensure_schema
 from network.services import backup, match_notices
 from network.services.accounts import create_site_admin
-from network.services.imports import import_lines, import_records
+from network.services.imports import import_lines, import_records, split_lines
 from network.services.matching import warm_need_lists, warm_supplier_lists
 from network.services.notifications import send_due
 from search import IndexUnavailableError
@@ -136,9 +136,13 @@ def import_command(path: Path) -> None:
     if not path.exists():
         click.echo(f"error: {path}: no such file", err=True)
         sys.exit(2)
+    size, limit = path.stat().st_size, int(current_app.config["IMPORT_MAX_BYTES"])
+    if size > limit:
+        click.echo(f"error: {path}: {size} bytes; an import file can be at most {limit} bytes", err=True)
+        sys.exit(1)
     try:
-        with path.open(encoding="utf-8", errors="strict") as handle:
-            lines = handle.read().splitlines()
+        with path.open(encoding="utf-8", errors="strict", newline="") as handle:
+            lines = split_lines(handle.read())
     except UnicodeDecodeError as exc:
         click.echo(f"error: {path}: not UTF-8 text ({exc.reason} at byte {exc.start})", err=True)
         sys.exit(1)

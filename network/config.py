@@ -84,11 +84,29 @@ def defaults(instance_path: str) -> dict:
         "RESET_LIMIT_SECONDS": 900,
         "RESET_PER_ACCOUNT_PER_HOUR": 3,
         "PASSWORD_RESET_MINUTES": 60,
+        # Requests from one client address per window before answers are 429 (views/throttle.py). The
+        # counts are kept in each worker's memory, so the effective limit is the setting × workers.
+        "API_LIMIT": 300,
+        "API_LIMIT_SECONDS": 60,
+        "SEARCH_LIMIT": 60,
+        "SEARCH_LIMIT_SECONDS": 60,
+        # Group starts and invitations (POSTs) from one address per window.
+        "GROUP_LIMIT": 30,
+        "GROUP_LIMIT_SECONDS": 3600,
+        # Coordination groups one user may start in 24 hours (counted in the database).
+        "GROUPS_PER_DAY": 10,
         "AUDIT_PER_PAGE": 50,
         # The confidence a match needs to be listed (search/confidence.py says what it means).
         "MATCH_CONFIDENCE": CONFIDENT,
         # Seconds a save may spend checking new strong matches for notices (services/match_notices.py).
         "MATCH_ALERT_SECONDS": 0.3,
+        # `flask import`: the largest file (bytes) and line (characters) it reads. A line holds one
+        # record, whose texts are limited (network/limits.py); a longer one is refused unparsed.
+        "IMPORT_MAX_BYTES": 256 * 1024 * 1024,
+        "IMPORT_MAX_LINE": 200_000,
+        # The version of the terms of use (templates/legal/terms_*.html) a new user accepts; stored on
+        # the user with the time. Change it (a date) when the terms change.
+        "TERMS_VERSION": "2026-12-01",
         "LOG_LEVEL": "INFO",
         "PASSWORD_HASH_METHOD": "scrypt",
         # Create or migrate the schema on the first request (the web server works on an empty folder).

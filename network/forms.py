@@ -34,6 +34,14 @@ from wtforms.validators import (
 )
 
 from network import labels
+from network.limits import (
+    DESCRIPTION_MAX,
+    DETAIL_MAX,
+    ORG_DESCRIPTION_MAX,
+    REFERENCES_MAX,
+    RESPONSE_MAX,
+    TITLE_MAX,
+)
 from network.text import clean_text
 
 PASSWORD_MIN = 12
@@ -122,6 +130,14 @@ class NewPasswordForm(Form):
     )
 
 
+def _terms_field() -> BooleanField:
+    # The label, with its link to the terms, is written in the template (auth/_terms_field.html).
+    return BooleanField(
+        _l("I accept the terms of use"),
+        validators=[DataRequired(message=_l("Accept the terms of use to create an account."))],
+    )
+
+
 class RegisterForm(NewPasswordForm):
     kind = RadioField(
         _l("I represent"),
@@ -144,6 +160,7 @@ class RegisterForm(NewPasswordForm):
     is_startup = BooleanField(_l("We are a start-up"))
     name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=200)])
     email = EmailField(_l("Your e-mail"), validators=[DataRequired(), Email(), Length(max=254)])
+    accept_terms = _terms_field()
 
 
 class ForgotPasswordForm(Form):
@@ -156,6 +173,7 @@ class ResetPasswordForm(NewPasswordForm):
 
 class AcceptInvitationForm(NewPasswordForm):
     name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=200)])
+    accept_terms = _terms_field()
 
 
 class InviteForm(Form):
@@ -171,7 +189,9 @@ class OrganisationForm(Form):
     sector = SelectField(_l("Sector"), choices=_choices(labels.SECTORS), validators=[Optional()])
     kommune = SelectField(_l("Kommune"), choices=[], validate_choice=False, validators=[Optional()])
     website = URLField(_l("Website"), validators=[Optional(), URL(), Length(max=300)])
-    description = TextAreaField(_l("About the organisation"), validators=[Optional(), Length(max=5000)])
+    description = TextAreaField(
+        _l("About the organisation"), validators=[Optional(), Length(max=ORG_DESCRIPTION_MAX)]
+    )
     is_sme = BooleanField(_l("We are a small or medium-sized enterprise"))
     is_startup = BooleanField(_l("We are a start-up"))
 
@@ -180,22 +200,22 @@ class NeedForm(Form):
     title = StringField(
         _l("Title"),
         description=_l("Name the problem, not a solution: “Fewer falls among elderly living at home”."),
-        validators=[DataRequired(), Length(max=300)],
+        validators=[DataRequired(), Length(max=TITLE_MAX)],
     )
     description = TextAreaField(
         _l("The problem"),
         description=_l("What is not working today, and why does it matter?"),
-        validators=[DataRequired(), Length(max=20000)],
+        validators=[DataRequired(), Length(max=DESCRIPTION_MAX)],
     )
     affected = TextAreaField(
         _l("Who is affected"),
         description=_l("Residents, patients, staff, …"),
-        validators=[Optional(), Length(max=10000)],
+        validators=[Optional(), Length(max=DETAIL_MAX)],
     )
     outcome = TextAreaField(
         _l("Desired outcome"),
         description=_l("What would be better if the need were met? How would you measure it?"),
-        validators=[Optional(), Length(max=10000)],
+        validators=[Optional(), Length(max=DETAIL_MAX)],
     )
     domain = SelectField(_l("Domain"), choices=_choices(labels.DOMAINS), default="other")
     cpv = SplitList(
@@ -220,11 +240,11 @@ class StageForm(Form):
 
 
 class CapabilityForm(Form):
-    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=TITLE_MAX)])
     description = TextAreaField(
         _l("Description"),
         description=_l("What you can deliver, for whom, and what it achieves."),
-        validators=[DataRequired(), Length(max=20000)],
+        validators=[DataRequired(), Length(max=DESCRIPTION_MAX)],
     )
     domains = SelectMultipleField(_l("Domains"), choices=_choices(labels.DOMAINS))
     cpv = SplitList(_l("CPV codes"), description=_l("Search by word or number and pick one or more codes."))
@@ -234,7 +254,7 @@ class CapabilityForm(Form):
     references = TextAreaField(
         _l("References"),
         description=_l("Customers or projects where this is in use."),
-        validators=[Optional(), Length(max=5000)],
+        validators=[Optional(), Length(max=REFERENCES_MAX)],
     )
 
 
@@ -242,7 +262,7 @@ class ResponseForm(Form):
     message = TextAreaField(
         _l("Message to the public body"),
         description=_l("Say briefly how you could help and what you would like to learn in a dialogue."),
-        validators=[DataRequired(), Length(max=5000)],
+        validators=[DataRequired(), Length(max=RESPONSE_MAX)],
     )
     link = URLField(_l("Link (optional)"), validators=[Optional(), URL(), Length(max=500)])
 
@@ -341,7 +361,7 @@ class MeetingForm(Form):
     title = StringField(
         _l("Title"),
         description=_l("What the meeting is about: “Dialogue meeting on falls at night”."),
-        validators=[DataRequired(), Length(max=300)],
+        validators=[DataRequired(), Length(max=TITLE_MAX)],
     )
     # Times are read in Norwegian time; the services receive them as UTC. DataRequired also stands in
     # for a value the browser could not send as a date and time.

@@ -36,6 +36,11 @@ def test_config(tmp_path, **extra) -> dict:
         "AUTO_MIGRATE": False,
         "WTF_CSRF_ENABLED": False,
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        # Tests make many requests from one address in a second; those that test a limit set it low.
+        "API_LIMIT": 1_000_000,
+        "SEARCH_LIMIT": 1_000_000,
+        "GROUP_LIMIT": 1_000_000,
+        "GROUPS_PER_DAY": 1_000_000,
         **extra,
     }
 

@@ -68,6 +68,7 @@ def registration(kind="public_body", **kw):
         "email": "ola@example.no",
         "password": "et-langt-passord",
         "password2": "et-langt-passord",
+        "accept_terms": "y",
     }
     data.update(kw)
     return data

@@ -153,6 +153,9 @@ class User(UserMixin, db.Model):
     # The language the user last chose; notices and their e-mails are written in it.
     locale: Mapped[str] = mapped_column(sa.String(5), default="nb", server_default="nb")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # When the user accepted the terms of use, and which version (TERMS_VERSION); None before.
+    terms_accepted_at: Mapped[datetime | None]
+    terms_version: Mapped[str | None] = mapped_column(sa.String(20))
 
     organisation: Mapped[Organisation | None] = relationship(back_populates="users")
 

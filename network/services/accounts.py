@@ -18,8 +18,9 @@ from stdnum.no import orgnr
 from network import reference
 from network.errors import ConflictError, MailError, NotAllowedError, NotFoundError, ValidationError
 from network.extensions import db
+from network.limits import ORG_DESCRIPTION_MAX
 from network.models import Invitation, Organisation, OrgKind, Role, Sector, User, utcnow
-from network.services import audit, commit, get_or_not_found, security
+from network.services import audit, commit, get_or_not_found, rules, security
 from network.services.mail import send_mail
 from network.text import clean
 
@@ -49,6 +50,8 @@ class RegistrationDraft:
     name: str
     email: str
     password: str
+    # The version of the terms of use (TERMS_VERSION) the user accepted on the form.
+    terms_version: str | None = None
 
 
 def normalise_email(email: str) -> str:
@@ -109,7 +112,7 @@ def check_organisation(draft: OrganisationDraft) -> dict:
         "kommune": kommune,
         "fylke": reference.fylke_of_kommune(kommune) if kommune else None,
         "website": website,
-        "description": clean(draft.description),
+        "description": rules.limited_text(draft.description, ORG_DESCRIPTION_MAX, "description"),
         "is_sme": bool(draft.is_sme) and kind == OrgKind.SUPPLIER,
         "is_startup": bool(draft.is_startup) and kind == OrgKind.SUPPLIER,
     }
@@ -141,6 +144,7 @@ def register(draft: RegistrationDraft, index) -> User:
     org = Organisation(**values)
     user = User(email=email, name=clean(draft.name), organisation=org, role=Role.ADMIN)
     user.set_password(draft.password)
+    accept_terms(user, draft.terms_version)
     db.session.add_all([org, user])
     db.session.flush()
     audit.record(user, "organisation.register", org, org.id, details={"kind": org.kind})
@@ -281,7 +285,14 @@ def find_invitation(token: str) -> Invitation:
     return invitation
 
 
-def accept_invitation(token: str, name: str, password: str) -> User:
+def accept_terms(user: User, version: str | None) -> None:
+    """Record that the user accepted this version of the terms of use (nothing when None)."""
+    if version:
+        user.terms_version = version
+        user.terms_accepted_at = utcnow()
+
+
+def accept_invitation(token: str, name: str, password: str, terms_version: str | None = None) -> User:
     invitation = find_invitation(token)
     if _email_taken(invitation.email):
         raise ConflictError(_("An account with that e-mail address already exists. Log in instead."))
@@ -293,6 +304,7 @@ def accept_invitation(token: str, name: str, password: str) -> User:
         role=Role.MEMBER,
     )
     user.set_password(password)
+    accept_terms(user, terms_version)
     invitation.accepted_at = utcnow()
     db.session.add(user)
     db.session.flush()

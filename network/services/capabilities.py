@@ -8,10 +8,10 @@ from flask_babel import gettext as _
 
 from network.errors import NotAllowedError, ValidationError
 from network.extensions import db
+from network.limits import DESCRIPTION_MAX, REFERENCES_MAX
 from network.models import Capability, Domain, Maturity, Organisation, User
 from network.permissions import can_edit_capability
 from network.services import commit, get_or_not_found, rules
-from network.text import clean
 
 
 @dataclass(frozen=True)
@@ -42,13 +42,13 @@ def check_capability(draft: CapabilityDraft) -> dict:
         raise ValidationError(_("Unknown maturity."), field="maturity") from None
     return {
         "title": title,
-        "description": clean(draft.description),
+        "description": rules.limited_text(draft.description, DESCRIPTION_MAX, "description"),
         "domains": list(dict.fromkeys(domains)),
         "cpv": rules.cpv_codes(draft.cpv),
         "fylker": rules.fylker(draft.fylker),
         "nationwide": bool(draft.nationwide),
         "maturity": maturity,
-        "references": clean(draft.references),
+        "references": rules.limited_text(draft.references, REFERENCES_MAX, "references"),
         "language": rules.language(draft.language, f"{title} {draft.description}"),
     }
 

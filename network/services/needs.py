@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from network import signals
 from network.errors import NotAllowedError, NotFoundError, ValidationError
 from network.extensions import db
+from network.limits import DESCRIPTION_MAX, DETAIL_MAX
 from network.models import STAGE_MOVES, Domain, Need, Organisation, Route, Stage, User, utcnow
 from network.permissions import can_edit_need, can_view_need
 from network.services import audit, commit, rules
@@ -60,9 +61,9 @@ def check_need(draft: NeedDraft, org: Organisation) -> dict:
     text = " ".join((title, draft.description, draft.affected, draft.outcome))
     return {
         "title": title,
-        "description": clean(draft.description),
-        "affected": clean(draft.affected),
-        "outcome": clean(draft.outcome),
+        "description": rules.limited_text(draft.description, DESCRIPTION_MAX, "description"),
+        "affected": rules.limited_text(draft.affected, DETAIL_MAX, "affected"),
+        "outcome": rules.limited_text(draft.outcome, DETAIL_MAX, "outcome"),
         "domain": domain,
         "cpv": rules.cpv_codes(draft.cpv),
         "kommuner": kommuner,

@@ -10,8 +10,9 @@ from flask_babel import gettext as _
 from network import signals
 from network.errors import ConflictError, NotAllowedError, NotFoundError, ValidationError
 from network.extensions import db
+from network.limits import RESPONSE_MAX
 from network.models import Need, Response, ResponseStatus, User
-from network.services import commit
+from network.services import commit, rules
 from network.text import clean
 
 
@@ -39,6 +40,7 @@ def submit_response(actor: User, need: Need, draft: ResponseDraft) -> Response:
     message = clean(draft.message)
     if not message:
         raise ValidationError(_("Write a short message to the public body."), field="message")
+    message = rules.limited_text(message, RESPONSE_MAX, "message")
     link = clean(draft.link) or None
     if link and not link.startswith(("https://", "http://")):
         raise ValidationError(_("The link must start with https:// or http://."), field="link")

@@ -8,10 +8,10 @@ from flask_babel import gettext as _
 
 from network import reference
 from network.errors import ValidationError
+from network.limits import TITLE_MAX
 from network.text import clean
 from search import detect_language
 
-TITLE_MAX = 300
 LANGUAGES = ("nb", "nn", "en")
 
 
@@ -22,6 +22,15 @@ def title(value: str | None, empty_message: str) -> str:
     if len(text) > TITLE_MAX:
         raise ValidationError(_("The title can be at most %(n)d characters.", n=TITLE_MAX), field="title")
     return text
+
+
+def limited_text(value: str | None, limit: int, field: str) -> str:
+    """A free text, cleaned, refused past its limit (network/limits.py) whoever sends it: a form, the
+    import or a script; an over-long text would only slow the index and every page that shows it."""
+    cleaned = clean(value)
+    if len(cleaned) > limit:
+        raise ValidationError(_("At most %(n)d characters.", n=limit), field=field)
+    return cleaned
 
 
 def cpv_codes(codes: Iterable[str]) -> list[str]:

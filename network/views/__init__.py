@@ -13,6 +13,7 @@ from network.views import (
     capabilities,
     coordination,
     dialogue,
+    legal,
     main,
     needs,
     notifications,
@@ -37,6 +38,7 @@ BLUEPRINT_MODULES = (
     notifications,
     audit,
     sessions,
+    legal,
 )
 
 

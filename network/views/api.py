@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from network import labels, reference, serializers
 from network.errors import ValidationError
 from network.indexing import CAPABILITY, NEED, IndexUnavailableError, get_index
+from network.limits import DESCRIPTION_MAX, QUERY_MAX
 from network.models import Domain, Organisation, Stage
 from network.services import accounts as accounts_service
 from network.services import capabilities as capabilities_service
@@ -17,8 +18,11 @@ from network.services import coordination as coordination_service
 from network.services import matching as matching_service
 from network.services import needs as needs_service
 from network.services import searching as searching_service
+from network.views import throttle
 
 bp = Blueprint("api", __name__, url_prefix="/api")
+# Every API request counts against its address's API_LIMIT (views/throttle.py).
+bp.before_request(throttle.check_api)
 
 MAX_PER_PAGE = 100
 MAX_PAGE = 10_000
@@ -46,6 +50,14 @@ def _int_arg(name: str, default: int, low: int, high: int) -> int:
         raise ValidationError(
             _("%(name)s must be between %(low)d and %(high)d.", name=name, low=low, high=high), field=name
         )
+    return value
+
+
+def _text_arg(name: str, limit: int) -> str:
+    """A free-text parameter; past its limit (network/limits.py) it is refused rather than searched."""
+    value = request.args.get(name, "").strip()
+    if len(value) > limit:
+        raise ValidationError(_("%(name)s can be at most %(n)d characters.", name=name, n=limit), field=name)
     return value
 
 
@@ -105,7 +117,7 @@ def cpv_prefix(raw: str) -> str:
 
 
 def _search_query(kind: str, with_stage: bool) -> searching_service.SearchQuery:
-    text = request.args.get("q", "").strip()
+    text = _text_arg("q", QUERY_MAX)
     order = request.args.get("order", "").strip() or ("relevance" if text else "date")
     if order not in ("relevance", "date"):
         raise ValidationError(_("order must be relevance or date."), field="order")
@@ -213,7 +225,7 @@ def capability(capability_id: int):
 
 @bp.get("/cpv/suggest")
 def cpv_suggest():
-    text = request.args.get("text", "").strip()
+    text = _text_arg("text", DESCRIPTION_MAX)
     limit = _limit(10)
     if not text:
         raise ValidationError(
@@ -227,7 +239,7 @@ def cpv_suggest():
 def cpv_search():
     limit = _limit(20)
     locale = labels.locale()
-    entries = reference.search_cpv(request.args.get("q", ""), locale, limit)
+    entries = reference.search_cpv(_text_arg("q", QUERY_MAX), locale, limit)
     return jsonify({"items": [{"code": e.code, "label": e.label(locale)} for e in entries]})
 
 

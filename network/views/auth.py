@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import login_required, login_user, logout_user
 
@@ -61,6 +61,7 @@ def register():
             name=form.name.data,
             email=form.email.data,
             password=form.password.data,
+            terms_version=current_app.config["TERMS_VERSION"],
         )
         try:
             user = accounts_service.register(draft, get_index())
@@ -167,7 +168,9 @@ def accept_invitation(token: str):
         # Whoever was logged in on this browser makes way for the new account.
         logout_user()
         try:
-            user = accounts_service.accept_invitation(token, form.name.data, form.password.data)
+            user = accounts_service.accept_invitation(
+                token, form.name.data, form.password.data, terms_version=current_app.config["TERMS_VERSION"]
+            )
         except ValidationError as exc:
             field_error(form, exc)
         except ConflictError as exc:

@@ -23,6 +23,7 @@ from network.forms import (
 from network.models import CoordinationGroup, GroupStage, MembershipStatus, Need, Organisation
 from network.services import coordination as coordination_service
 from network.services import needs as needs_service
+from network.views import throttle
 from network.views.forms_util import field_error, page_arg, parse_id, require_valid
 from network.views.panels import need_panel
 
@@ -260,6 +261,7 @@ def _need_or_404(raw) -> Need:
 @bp.post("/needs/<int:need_id>/coordination/invite")
 @login_required
 def invite(need_id: int):
+    throttle.check_groups()
     need = needs_service.get_visible(current_user, need_id)
     form = require_valid(GroupInviteForm())
     peer = _need_or_404(form.peer_need_id.data)
@@ -283,10 +285,15 @@ def invite(need_id: int):
 @login_required
 def start():
     """From the similar-needs panel, while a need is written: a new group with the similar need's body."""
+    throttle.check_groups()
     form = require_valid(GroupInviteForm())
     peer = _need_or_404(form.peer_need_id.data)
     try:
         group = coordination_service.start_group_with(current_user, peer)
+    except coordination_service.AlreadyInvitedError as exc:
+        # A second click (or a resent form) leads to the group the first one started.
+        flash(str(exc), "info")
+        return _to_group(exc.group.id)
     except (ValidationError, ConflictError) as exc:
         flash(str(exc), "error")
         return redirect(url_for("needs.detail", need_id=peer.id))

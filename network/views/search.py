@@ -7,13 +7,14 @@ from flask_babel import gettext as _
 
 from network import reference
 from network.indexing import IndexUnavailableError, get_index
+from network.limits import QUERY_MAX
 from network.models import Domain, Stage
 from network.services import searching as searching_service
+from network.views import throttle
 from network.views.forms_util import page_arg
 
 bp = Blueprint("search", __name__)
 
-MAX_QUERY = 500
 # Every kind the index holds, which a query covers unless told otherwise.
 KINDS = searching_service.KINDS
 
@@ -24,7 +25,7 @@ def _multi(name: str, allowed) -> tuple[str, ...]:
 
 def query_from_args() -> searching_service.SearchQuery:
     return searching_service.SearchQuery(
-        text=request.args.get("q", "")[:MAX_QUERY].strip(),
+        text=request.args.get("q", "")[:QUERY_MAX].strip(),
         kinds=_multi("kind", KINDS) or KINDS,
         domains=_multi("domain", {d.value for d in Domain}),
         fylker=_multi("fylke", {f.number for f in reference.fylker()}),
@@ -38,6 +39,7 @@ def query_from_args() -> searching_service.SearchQuery:
 
 @bp.get("/search")
 def index():
+    throttle.check_search()
     query = query_from_args()
     results, error = None, None
     try:

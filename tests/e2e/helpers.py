@@ -58,6 +58,7 @@ def register_via_ui(
     page.locator("#email").fill(email)
     page.locator("#password").fill(password)
     page.locator("#password2").fill(password)
+    page.locator("#accept_terms").check()
     if submit:
         submit_form(page, "/register")
         expect(logout_button(page)).to_be_visible()

@@ -563,3 +563,17 @@ def test_a_page_of_needs_costs_the_same_queries_for_2_or_12_needs(client, make):
     for _ in range(10):
         make.need(body)
     assert queries_for_page() == few
+
+
+@pytest.mark.parametrize(
+    ("path", "name", "limit"),
+    [("/api/needs", "q", 500), ("/api/capabilities", "q", 500), ("/api/cpv", "q", 500),
+     ("/api/cpv/suggest", "text", 20_000)],
+)  # fmt: skip
+def test_an_over_long_text_parameter_is_json_400(client, path, name, limit):
+    in_english(client)
+
+    assert get_json(client, f"{path}?{name}={'a' * limit}", status=200)
+    payload = get_json(client, f"{path}?{name}={'a' * (limit + 1)}", status=400)
+
+    assert payload["error"] == f"{name} can be at most {limit} characters."

@@ -160,7 +160,12 @@ def test_an_admin_invites_a_colleague_who_joins_with_the_link_once(app, login, c
     assert "Eierkommune" in text(page)
     response = client.post(
         f"/invitations/{token}",
-        data={"name": "Kari Kollega", "password": "kari-sitt-passord", "password2": "kari-sitt-passord"},
+        data={
+            "name": "Kari Kollega",
+            "password": "kari-sitt-passord",
+            "password2": "kari-sitt-passord",
+            "accept_terms": "y",
+        },
     )
 
     assert location(response) == "/dashboard"
@@ -171,7 +176,12 @@ def test_an_admin_invites_a_colleague_who_joins_with_the_link_once(app, login, c
     assert client.get(f"/invitations/{token}").status_code == 404
     again = client.post(
         f"/invitations/{token}",
-        data={"name": "Kari To", "password": "kari-sitt-passord", "password2": "kari-sitt-passord"},
+        data={
+            "name": "Kari To",
+            "password": "kari-sitt-passord",
+            "password2": "kari-sitt-passord",
+            "accept_terms": "y",
+        },
     )
     assert again.status_code == 404
     assert count(User) == 2
@@ -185,7 +195,12 @@ def test_an_invitation_form_with_different_passwords_is_shown_again(app, login, 
 
     response = client.post(
         f"/invitations/{token}",
-        data={"name": "Kari", "password": "kari-sitt-passord", "password2": "noe-helt-annet"},
+        data={
+            "name": "Kari",
+            "password": "kari-sitt-passord",
+            "password2": "noe-helt-annet",
+            "accept_terms": "y",
+        },
     )
 
     assert response.status_code == 422

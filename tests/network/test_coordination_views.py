@@ -15,6 +15,7 @@ from network.models import (
     GroupStage,
     MembershipStatus,
     Need,
+    Notification,
     Organisation,
     Role,
     Stage,
@@ -727,4 +728,69 @@ def test_roles_do_not_matter_inside_a_body(as_user, make, world):
     )
 
     assert response.status_code == 302
+    assert count(CoordinationGroup) == 1
+
+
+# -- group spam -------------------------------------------------------------------------------
+
+
+def test_starting_again_with_the_same_peer_need_leads_to_the_open_group(as_user, world):
+    client = as_user(world.c_user)
+
+    first = client.post("/coordination-groups/start", data={"peer_need_id": world.need_b.id})
+    again = [client.post("/coordination-groups/start", data={"peer_need_id": world.need_b.id}) for _ in "ab"]
+
+    group = db.session.scalar(sa.select(CoordinationGroup))
+    assert count(CoordinationGroup) == 1
+    for response in (first, *again):
+        assert response.headers["Location"].endswith(f"/coordination-groups/{group.id}")
+    html = page(client.get(f"/coordination-groups/{group.id}"))
+    assert "Bergen kommune is already invited with this need to your coordination group" in html
+    assert count(Notification) == 1
+
+
+def test_inviting_a_peer_need_already_invited_from_another_need_adds_no_group(as_user, make, world):
+    client = as_user(world.a_user)
+    client.post(f"/needs/{world.need_a.id}/coordination/invite", data={"peer_need_id": world.need_b.id})
+    other_need = make.need(world.a, title="Trygghetsalarm med fallsensor")
+
+    response = client.post(
+        f"/needs/{other_need.id}/coordination/invite",
+        data={"peer_need_id": world.need_b.id},
+        follow_redirects=True,
+    )
+
+    assert "Bergen kommune is already invited with this need" in page(response)
+    assert count(CoordinationGroup) == 1
+
+
+def test_a_user_starts_a_limited_number_of_groups_a_day(app, as_user, make, world):
+    app.config["GROUPS_PER_DAY"] = 2
+    client = as_user(world.c_user)
+    third_peer = make.need(world.b, title="Lysstyring i omsorgsboliger")
+    for need in (world.need_a, world.need_b):
+        client.post("/coordination-groups/start", data={"peer_need_id": need.id})
+
+    response = client.post(
+        "/coordination-groups/start", data={"peer_need_id": third_peer.id}, follow_redirects=True
+    )
+
+    assert "You have started 2 coordination groups in the last 24 hours" in page(response)
+    assert count(CoordinationGroup) == 2
+    # The limit is per user: a user of another body is not held back by it.
+    other = as_user(world.a_user)
+    other.post(f"/needs/{world.need_a.id}/coordination/invite", data={"peer_need_id": third_peer.id})
+    assert count(CoordinationGroup) == 3
+
+
+def test_group_starts_from_one_address_are_rate_limited(app, as_user, world):
+    app.config["GROUP_LIMIT"] = 3
+    client = as_user(world.c_user)
+    for _ in range(3):
+        client.post("/coordination-groups/start", data={"peer_need_id": world.need_b.id})
+
+    response = client.post("/coordination-groups/start", data={"peer_need_id": world.need_a.id})
+
+    assert response.status_code == 429
+    assert "Retry-After" in response.headers
     assert count(CoordinationGroup) == 1

@@ -134,6 +134,7 @@ def test_registration_is_limited_per_address(app, client):
         "name": "Spammer",
         "password": NEW_PASSWORD,
         "password2": NEW_PASSWORD,
+        "accept_terms": "y",
     }
     answers = [
         client.post("/register", data={**data, "email": f"spam{n}@example.no"}).status_code for n in range(4)
@@ -243,6 +244,7 @@ def test_registration_refuses_a_common_password(client):
             "email": "ola@example.no",
             "password": "password12345",
             "password2": "password12345",
+            "accept_terms": "y",
         },
     )
 
@@ -260,7 +262,12 @@ def test_accepting_an_invitation_applies_the_rules(app, client, make):
 
     response = client.post(
         f"/invitations/{token}",
-        data={"name": "Ny Person", "password": "ny@example.no", "password2": "ny@example.no"},
+        data={
+            "name": "Ny Person",
+            "password": "ny@example.no",
+            "password2": "ny@example.no",
+            "accept_terms": "y",
+        },
     )
 
     assert response.status_code == 422

@@ -208,6 +208,7 @@ def site(app, make):
                 "email": "body@example.no",
                 "password": PASSWORD,
                 "password2": PASSWORD,
+                "accept_terms": "y",
             },
         ),
         "register body",
@@ -228,6 +229,7 @@ def site(app, make):
                 "email": "supplier@example.no",
                 "password": PASSWORD,
                 "password2": PASSWORD,
+                "accept_terms": "y",
             },
         ),
         "register supplier",
@@ -365,7 +367,12 @@ def site(app, make):
     posted(
         browser(app).post(
             f"/invitations/{token}",
-            data={"name": payload("colleague"), "password": PASSWORD, "password2": PASSWORD},
+            data={
+                "name": payload("colleague"),
+                "password": PASSWORD,
+                "password2": PASSWORD,
+                "accept_terms": "y",
+            },
         ),
         "accept invitation",
     )

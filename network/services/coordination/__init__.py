@@ -25,6 +25,7 @@ from network.services.coordination.groups import (
     stage_moves,
 )
 from network.services.coordination.membership import (
+    AlreadyInvitedError,
     add_need,
     answer_invitation,
     decide_request,
@@ -34,6 +35,7 @@ from network.services.coordination.membership import (
 )
 
 __all__ = [
+    "AlreadyInvitedError",
     "POST_MAX",
     "STAGE_MOVES",
     "add_need",

@@ -3,11 +3,16 @@ and bringing another need."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import current_app
 from flask_babel import gettext as _
 
 from network.errors import ConflictError, NotAllowedError, NotFoundError, ValidationError
 from network.extensions import db
 from network.models import (
+    AuditEntry,
     CoordinationGroup,
     GroupMember,
     GroupNeed,
@@ -120,8 +125,64 @@ def _check_peer(org: Organisation, peer_need: Need) -> Organisation:
     return peer_org
 
 
+class AlreadyInvitedError(ConflictError):
+    """The body already has an open invitation with this need to a group of the inviter's: that group
+    is `group`, and no second one is started."""
+
+    def __init__(self, message: str, group: CoordinationGroup):
+        super().__init__(message)
+        self.group = group
+
+
+def _refuse_second_invitation(org: Organisation, peer_org: Organisation, peer_need: Need) -> None:
+    """One open invitation per (inviting body, invited need): a repeated start or invitation, from the
+    same draft or from another need of the body, points to the group that already asks."""
+    group = db.session.scalar(
+        sa.select(CoordinationGroup)
+        .join(GroupMember, GroupMember.group_id == CoordinationGroup.id)
+        .where(
+            CoordinationGroup.lead_id == org.id,
+            CoordinationGroup.stage != GroupStage.DONE,
+            GroupMember.organisation_id == peer_org.id,
+            GroupMember.need_id == peer_need.id,
+            GroupMember.status == MembershipStatus.INVITED,
+        )
+        .limit(1)
+    )
+    if group is not None:
+        raise AlreadyInvitedError(
+            _(
+                "%(org)s is already invited with this need to your coordination group “%(group)s”.",
+                org=peer_org.name,
+                group=group.title,
+            ),
+            group,
+        )
+
+
+def _check_daily_limit(actor: User) -> None:
+    """A user starts at most GROUPS_PER_DAY groups in 24 hours: each one notifies another body."""
+    limit = int(current_app.config["GROUPS_PER_DAY"])
+    started = db.session.scalar(
+        sa.select(sa.func.count(AuditEntry.id)).where(
+            AuditEntry.actor_id == actor.id,
+            AuditEntry.action == "group.create",
+            AuditEntry.created_at >= utcnow() - timedelta(days=1),
+        )
+    )
+    if started >= limit:
+        raise ValidationError(
+            _(
+                "You have started %(n)d coordination groups in the last 24 hours, the most one person may. "
+                "Invite more bodies into a group you lead, or try again tomorrow.",
+                n=limit,
+            )
+        )
+
+
 def _new_group(actor: User, org: Organisation, title: str, need: Need | None) -> CoordinationGroup:
     """A group led by `org`, with `org` as its first member (bringing `need`, when it has one yet)."""
+    _check_daily_limit(actor)
     group = CoordinationGroup(title=title, lead=org, stage=GroupStage.EXPLORING)
     db.session.add(group)
     db.session.add(
@@ -196,6 +257,7 @@ def invite_peer(actor: User, need: Need, peer_need: Need) -> CoordinationGroup:
         _refuse_existing(group.membership_of(peer_org.id), peer_org, invited_side=True)
     check_need_can_join(peer_need, group)
     if group is None:
+        _refuse_second_invitation(org, peer_org, peer_need)
         group = _new_group(actor, org, need.title, need)
     _send_invitation(actor, org, group, peer_org, peer_need)
     commit(None)
@@ -205,10 +267,12 @@ def invite_peer(actor: User, need: Need, peer_need: Need) -> CoordinationGroup:
 def start_group_with(actor: User, peer_need: Need) -> CoordinationGroup:
     """While the actor's body writes a need like `peer_need` (a draft cannot be in a group), start a new
     group led by that body, without a need of its own yet, and invite `peer_need`'s body with it. A peer
-    need that is already in a group is joined instead (`request_to_join`)."""
+    need that is already in a group is joined instead (`request_to_join`). Starting again while the
+    first invitation is open raises AlreadyInvitedError naming that group."""
     org = require_coordinating_body(actor)
     peer_org = _check_peer(org, peer_need)
     check_need_can_join(peer_need)
+    _refuse_second_invitation(org, peer_org, peer_need)
     group = _new_group(actor, org, peer_need.title, None)
     _send_invitation(actor, org, group, peer_org, peer_need)
     commit(None)

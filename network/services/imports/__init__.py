@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 
+from flask import current_app
 from flask_babel import force_locale
 
 from network.errors import ImportFileError
@@ -32,7 +33,33 @@ __all__ = [
     "ImportReport",
     "import_lines",
     "import_records",
+    "split_lines",
 ]
+
+# A record is an object of strings, lists of strings and numbers: three levels. Deeper nesting is no
+# record, and checking or printing it must not recurse without end.
+MAX_DEPTH = 10
+
+
+def split_lines(text: str) -> list[str]:
+    """A JSONL file's lines: split on \n only (a \r before it dropped). str.splitlines would also split on
+    U+2028, U+2029, \x85, \v and \f, which JSON allows unescaped inside a string."""
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return [line.removesuffix("\r") for line in lines]
+
+
+def _too_deep(value: object) -> bool:
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            if depth > MAX_DEPTH:
+                return True
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+    return False
 
 
 def import_lines(
@@ -41,17 +68,29 @@ def import_lines(
     """Import JSONL text lines (blank lines skipped); errors carry the file's line numbers."""
     numbered: list[tuple[int, object]] = []
     errors: list[tuple[int, str]] = []
+    max_line = int(current_app.config["IMPORT_MAX_LINE"])
     for number, line in enumerate(lines, start=1):
         if number == 1:
             # Editors on Windows like to start UTF-8 files with a byte-order mark.
             line = line.removeprefix("\ufeff")
         if not line.strip():
             continue
+        if len(line) > max_line:
+            errors.append((number, f"line is {len(line)} characters long; at most {max_line} are allowed"))
+            continue
         try:
-            numbered.append((number, json.loads(line)))
+            record = json.loads(line)
+        except RecursionError:
+            errors.append((number, f"invalid JSON: nested deeper than {MAX_DEPTH} levels"))
+            continue
         except ValueError as exc:
             reason = f"{exc.msg} (column {exc.colno})" if isinstance(exc, json.JSONDecodeError) else str(exc)
             errors.append((number, f"invalid JSON: {reason}"))
+            continue
+        if _too_deep(record):
+            errors.append((number, f"invalid JSON: nested deeper than {MAX_DEPTH} levels"))
+            continue
+        numbered.append((number, record))
     return _import(numbered, index, progress, errors, index_progress)
 
 
