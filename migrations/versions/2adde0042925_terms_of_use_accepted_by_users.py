@@ -1,7 +1,7 @@
 """terms of use accepted by users
 
 Revision ID: 2adde0042925
-Revises: 315c249d873e
+Revises: f44cff846d8d
 Create Date: 2026-12-03 15:40:03.659446
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '2adde0042925'
-down_revision = '315c249d873e'
+down_revision = 'f44cff846d8d'
 branch_labels = None
 depends_on = None
 
