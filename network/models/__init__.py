@@ -42,7 +42,14 @@ from network.models.notifications import (
     NotificationPreference,
     SavedSearch,
 )
-from network.models.security import AttemptKind, AuditEntry, AuthAttempt, PasswordReset
+from network.models.security import (
+    AttemptKind,
+    AuditEntry,
+    AuthAttempt,
+    PasswordReset,
+    RecoveryCode,
+    TwoFactorKey,
+)
 
 __all__ = [
     "GROUP_STAGES",
@@ -77,6 +84,7 @@ __all__ = [
     "Organisation",
     "PasswordReset",
     "Question",
+    "RecoveryCode",
     "Response",
     "ResponseStatus",
     "Role",
@@ -84,6 +92,7 @@ __all__ = [
     "SavedSearch",
     "Sector",
     "Stage",
+    "TwoFactorKey",
     "User",
     "utcnow",
 ]

@@ -18,6 +18,7 @@ from network.views import (
     notifications,
     organisations,
     search,
+    twofactor,
 )
 from network.views.forms_util import MAX_ID
 from network.views.helpers import register_template_helpers
@@ -35,6 +36,7 @@ BLUEPRINT_MODULES = (
     coordination,
     notifications,
     audit,
+    twofactor,
 )
 
 
