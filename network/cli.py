@@ -1,5 +1,5 @@
-"""`flask` commands: setup, import, reindex, index verify/follow/warm/status, create-admin, notify send,
-backup and restore."""
+"""`flask` commands: setup, import, reindex, index verify/follow/warm/status, create-admin, two-factor
+reset, notify send, backup and restore."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from network.errors import DomainError, ImportFileError
 from network.extensions import db
 from network.models import Organisation, OrgKind, Role, User
 from network.schema import ensure_schema
-from network.services import backup, match_notices
+from network.services import backup, match_notices, twofactor
 from network.services.accounts import create_site_admin
 from network.services.imports import import_lines, import_records, split_lines
 from network.services.matching import warm_need_lists, warm_supplier_lists
@@ -32,6 +32,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(reindex_command)
     app.cli.add_command(index_group)
     app.cli.add_command(create_admin_command)
+    app.cli.add_command(two_factor_group)
     app.cli.add_command(notify_group)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
@@ -106,6 +107,9 @@ def _ensure_demo_logins() -> None:
 
 def _print_demo_logins() -> None:
     click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
+    click.echo(
+        "  (the site administrator sets up two-factor sign-in with an authenticator app at first login)"
+    )
     for email, _name, kind in DEMO_LOGINS:
         user = db.session.scalar(sa.select(User).where(User.email == email))
         if user is None:
@@ -299,6 +303,30 @@ def create_admin_command(email: str, name: str, password: str) -> None:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
     click.echo(f"{user.email} is a site administrator.")
+
+
+@click.group("two-factor")
+def two_factor_group() -> None:
+    """Two-factor sign-in of users."""
+
+
+@two_factor_group.command("reset")
+@click.argument("email")
+@with_appcontext
+def two_factor_reset_command(email: str) -> None:
+    """Turn off two-factor sign-in for the user with EMAIL (a lost phone and no recovery codes left).
+
+    Check who is asking first: this leaves the account protected by its password alone. A site
+    administrator is asked to set it up again at the next sign-in."""
+    ensure_schema(current_app)
+    user = db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        click.echo(f"error: no user has the e-mail address {email}", err=True)
+        sys.exit(1)
+    if twofactor.reset(user):
+        click.echo(f"Two-factor sign-in is off for {user.email}; they sign in with their password alone.")
+    else:
+        click.echo(f"{user.email} did not use two-factor sign-in; nothing was changed.")
 
 
 @click.group("notify")

@@ -78,6 +78,17 @@ def defaults(instance_path: str) -> dict:
         # Failed logins for one account (from any address) that lock it for ACCOUNT_LOCK_MINUTES.
         "ACCOUNT_LOCK_FAILURES": 8,
         "ACCOUNT_LOCK_MINUTES": 15,
+        # Device cookies (services/devices.py): a browser that signed in to an account carries a signed
+        # token naming it for this many days, and the account lock above does not apply to it...
+        "DEVICE_COOKIE_DAYS": 180,
+        # ...only its own failures count, and this many within ACCOUNT_LOCK_MINUTES lock that cookie alone.
+        "DEVICE_LOCK_FAILURES": 8,
+        # Accounts one browser keeps device cookies for (a shared computer at an office), newest first.
+        "DEVICE_COOKIE_ACCOUNTS": 5,
+        # Seconds between the right password and the two-factor code before the sign-in starts over.
+        "TWO_FACTOR_LOGIN_SECONDS": 300,
+        # One-time recovery codes given when two-factor sign-in is turned on (or the codes renewed).
+        "RECOVERY_CODES": 10,
         "REGISTER_LIMIT": 10,
         "REGISTER_LIMIT_SECONDS": 3600,
         "RESET_LIMIT": 5,

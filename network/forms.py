@@ -455,3 +455,37 @@ class NotificationPreferencesForm(Form):
             for kind, label in kinds.items()
         }
         return type("NotificationPreferencesForm", (cls,), fields)
+
+
+# -- two-factor sign-in -----------------------------------------------------------------------
+
+
+class SignInCodeForm(Form):
+    """The second step of signing in: a code from the authenticator app, or a recovery code."""
+
+    code = StringField(
+        _l("Code"),
+        description=_l("The six digits your app shows now, or one of your recovery codes."),
+        validators=[DataRequired(), Length(max=40)],
+    )
+
+
+class EnableTwoFactorForm(Form):
+    code = StringField(
+        _l("Code from the app"),
+        description=_l("The six digits the app shows after you added the account."),
+        validators=[DataRequired(), Length(max=40)],
+    )
+
+
+class RecoveryCodesForm(Form):
+    password = PasswordField(_l("Your password"), validators=[DataRequired(), Length(max=200)])
+
+
+class DisableTwoFactorForm(Form):
+    password = PasswordField(_l("Your password"), validators=[DataRequired(), Length(max=200)])
+    code = StringField(
+        _l("Code"),
+        description=_l("The six digits your app shows now, or one of your recovery codes."),
+        validators=[DataRequired(), Length(max=40)],
+    )

@@ -13,6 +13,7 @@ from app import create_app
 from network.extensions import db
 from network.indexing import get_index
 from tests.factories import PASSWORD, Make
+from tests.helpers import sign_in
 from tests.smtp import running_smtp_server
 
 
@@ -99,8 +100,11 @@ def smtp_server():
 
 @pytest.fixture
 def login(client):
+    """Sign the user in on `client`; with two-factor sign-in on (site administrators, or after
+    tests.helpers.give_two_factor), the code step too."""
+
     def _login(user, password=PASSWORD):
-        response = client.post("/login", data={"email": user.email, "password": password})
+        response = sign_in(client, user, password)
         assert response.status_code == 302, response.get_data(as_text=True)[:500]
         return client
 

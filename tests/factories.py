@@ -52,7 +52,13 @@ class Make:
             is_site_admin=site_admin,
         )
         user.set_password(PASSWORD)
-        return self._save(user)
+        self._save(user)
+        if site_admin:
+            # Site administrators must sign in with two factors (tests.helpers.sign_in gives the code).
+            from tests.helpers import give_two_factor
+
+            give_two_factor(user)
+        return user
 
     def need(
         self,

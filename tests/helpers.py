@@ -104,3 +104,53 @@ def capability_form(**kw):
     }
     data.update(kw)
     return data
+
+
+# -- two-factor sign-in -----------------------------------------------------------------------
+
+# The key of every test account with two-factor sign-in (site administrators get it from the factory).
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+def give_two_factor(user, secret: str = TOTP_SECRET) -> str:
+    """Turn two-factor sign-in on for the user as if set up with an app; the secret, for fresh_code."""
+    from network.models import TwoFactorKey, utcnow
+    from network.services import twofactor
+
+    db.session.merge(
+        TwoFactorKey(user_id=user.id, secret=twofactor._encrypt(secret), enabled_at=utcnow(), last_step=None)
+    )
+    db.session.commit()
+    return secret
+
+
+def fresh_code(user, secret: str = TOTP_SECRET) -> str:
+    """A code the app would show that has not been used yet (one of the steps of the accepted window)."""
+    import time
+
+    import pyotp
+
+    from network.models import TwoFactorKey
+
+    last_step = db.session.scalar(sa.select(TwoFactorKey.last_step).where(TwoFactorKey.user_id == user.id))
+    totp = pyotp.TOTP(secret)
+    now = int(time.time()) // totp.interval
+    for step in (now - 1, now, now + 1):
+        if last_step is None or step > last_step:
+            return totp.generate_otp(step)
+    raise AssertionError("every code of the window has been used; sign in less often in one test")
+
+
+def sign_in(client, user, password: str | None = None, secret: str = TOTP_SECRET, **kwargs):
+    """Sign in on `client` (a user, or an e-mail address): the password, then, when the account has
+    two-factor sign-in, a fresh code. The last answer."""
+    from network.models import User
+    from tests.factories import PASSWORD
+
+    if isinstance(user, str):
+        user = db.session.scalar(sa.select(User).where(User.email == user))
+    data = {"email": user.email, "password": PASSWORD if password is None else password}
+    response = client.post("/login", data=data, **kwargs)
+    if response.status_code == 302 and response.headers["Location"].endswith("/login/code"):
+        response = client.post("/login/code", data={"code": fresh_code(user, secret)}, **kwargs)
+    return response

@@ -42,7 +42,15 @@ from network.models.notifications import (
     NotificationPreference,
     SavedSearch,
 )
-from network.models.security import AttemptKind, AuditEntry, AuthAttempt, PasswordReset, UserSession
+from network.models.security import (
+    AttemptKind,
+    AuditEntry,
+    AuthAttempt,
+    PasswordReset,
+    RecoveryCode,
+    TwoFactorKey,
+    UserSession,
+)
 
 __all__ = [
     "GROUP_STAGES",
@@ -77,6 +85,7 @@ __all__ = [
     "Organisation",
     "PasswordReset",
     "Question",
+    "RecoveryCode",
     "Response",
     "ResponseStatus",
     "Role",
@@ -84,6 +93,7 @@ __all__ = [
     "SavedSearch",
     "Sector",
     "Stage",
+    "TwoFactorKey",
     "User",
     "UserSession",
     "utcnow",

@@ -152,6 +152,9 @@ class User(UserMixin, db.Model):
     is_site_admin: Mapped[bool] = mapped_column(default=False)
     # The language the user last chose; notices and their e-mails are written in it.
     locale: Mapped[str] = mapped_column(sa.String(5), default="nb", server_default="nb")
+    # Part of every device cookie's signature (services/devices.py): a new value forgets every browser
+    # the account had signed in from, as a password reset does.
+    device_nonce: Mapped[str] = mapped_column(sa.String(32), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # When the user accepted the terms of use, and which version (TERMS_VERSION); None before.
     terms_accepted_at: Mapped[datetime | None]

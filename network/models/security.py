@@ -1,4 +1,5 @@
-"""Sign-in attempts (rate limits, lockouts), password reset tokens, signed-in sessions and the audit log."""
+"""Sign-in attempts (rate limits, lockouts), password reset tokens, signed-in sessions, two-factor keys
+and the audit log."""
 
 from __future__ import annotations
 
@@ -37,6 +38,9 @@ class AuthAttempt(db.Model):
     address: Mapped[str] = mapped_column(sa.String(64))
     # The e-mail address typed, lower-cased; kept whether or not an account has it.
     email: Mapped[str | None] = mapped_column(sa.String(254))
+    # The device cookie's id when the attempt came from a browser the account had signed in from: its
+    # failures lock only that cookie, not the account (services/devices.py).
+    device: Mapped[str | None] = mapped_column(sa.String(32))
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
@@ -79,6 +83,34 @@ class UserSession(db.Model):
     system: Mapped[str] = mapped_column(sa.String(40), default="")
 
     user: Mapped[User] = relationship()
+
+
+class TwoFactorKey(db.Model):
+    """A user's TOTP secret for two-factor sign-in, encrypted with a key derived from SECRET_KEY.
+    Without `enabled_at` it is being set up: sign-in does not ask for a code yet."""
+
+    __tablename__ = "two_factor_keys"
+
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    secret: Mapped[str] = mapped_column(sa.String(255))
+    enabled_at: Mapped[datetime | None]
+    # The TOTP time step of the last code accepted: a code is never accepted twice.
+    last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User] = relationship()
+
+
+class RecoveryCode(db.Model):
+    """A one-time code that stands in for a TOTP code. Only a keyed hash is kept; shown once."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    used_at: Mapped[datetime | None]
 
 
 class AuditEntry(db.Model):

@@ -128,18 +128,24 @@ def _email_taken(email: str) -> bool:
 
 def register(draft: RegistrationDraft, index) -> User:
     """A new organisation and its first user, who becomes its admin."""
+    # Every field is checked before the database is asked what exists: what the form says about a taken
+    # address (or number) is then all it says, and only to someone who filled in everything right.
     values = check_organisation(draft.organisation)
     email = normalise_email(draft.email)
+    check_password_rules(draft.password, email, draft.name)
     if _email_taken(email):
         raise ConflictError(_("An account with that e-mail address already exists. Log in instead."))
-    check_password_rules(draft.password, email, draft.name)
     if values["org_number"]:
         existing = db.session.scalar(
-            sa.select(Organisation).where(Organisation.org_number == values["org_number"])
+            sa.select(Organisation.id).where(Organisation.org_number == values["org_number"])
         )
         if existing is not None:
+            # Not named: the number is public, but who has signed up to the site is not.
             raise ConflictError(
-                _("%(name)s is already registered. Ask its administrator to invite you.", name=existing.name)
+                _(
+                    "An organisation with this number is already registered. "
+                    "Ask its administrator for an invitation."
+                )
             )
     org = Organisation(**values)
     user = User(email=email, name=clean(draft.name), organisation=org, role=Role.ADMIN)
@@ -165,9 +171,7 @@ def load_user(user_id: str) -> User | None:
 
 def authenticate(email: str, password: str) -> User | None:
     user = db.session.scalar(sa.select(User).where(User.email == normalise_email(email)))
-    if user is None or not user.check_password(password):
-        return None
-    return user
+    return user if security.password_matches(user, password) else None
 
 
 def set_locale(user: User, locale: str, allowed: Iterable[str]) -> None:

@@ -14,11 +14,12 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask import current_app, url_for
 from flask_babel import gettext as _
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from network.errors import DomainError, NotFoundError, ValidationError
 from network.extensions import db
 from network.models import AttemptKind, AuthAttempt, PasswordReset, User, utcnow
-from network.services import sessions
+from network.services import audit, devices, sessions
 from network.services.mail import send_mail
 from network.text import clean
 
@@ -53,8 +54,8 @@ def _count(*conditions) -> int:
     return db.session.scalar(sa.select(sa.func.count(AuthAttempt.id)).where(*conditions)) or 0
 
 
-def _record(kind: AttemptKind, address: str, email: str | None = None) -> None:
-    db.session.add(AuthAttempt(kind=kind, address=(address or "unknown")[:64], email=email))
+def _record(kind: AttemptKind, address: str, email: str | None = None, device: str | None = None) -> None:
+    db.session.add(AuthAttempt(kind=kind, address=(address or "unknown")[:64], email=email, device=device))
     db.session.execute(sa.delete(AuthAttempt).where(AuthAttempt.created_at < utcnow() - KEEP_ATTEMPTS))
 
 
@@ -74,16 +75,26 @@ def normalise_email(email: str) -> str:
     return clean(email).lower()
 
 
-# -- signing in -------------------------------------------------------------------------------
+# -- signing in: locks and failures (the sign-in itself is services/signin.py) ------------------
 
 
-def _failures_towards_lock(email: str) -> int:
-    """Failed sign-ins for this address within the lock window, after its last success or reset."""
+def check_login_address(address: str) -> None:
+    """RateLimitedError when the client address has failed too often within a minute."""
+    _check_address(address, AttemptKind.LOGIN_FAILED, "LOGIN_LIMIT", "LOGIN_LIMIT_SECONDS")
+
+
+def _failures_towards_lock(email: str, device: str | None) -> int:
+    """Failed sign-ins within the lock window, after the last success or reset: of the account from
+    browsers it has not signed in from (device None), or of one device cookie."""
     minutes = _setting("ACCOUNT_LOCK_MINUTES")
+    same_browser = AuthAttempt.device.is_(None) if device is None else AuthAttempt.device == device
     last_clear = db.session.scalar(
         sa.select(sa.func.max(AuthAttempt.created_at)).where(
             AuthAttempt.email == email,
-            AuthAttempt.kind.in_((AttemptKind.LOGIN_OK, AttemptKind.RESET_DONE)),
+            sa.or_(
+                sa.and_(AuthAttempt.kind == AttemptKind.LOGIN_OK, same_browser),
+                AuthAttempt.kind == AttemptKind.RESET_DONE,
+            ),
         )
     )
     since = _since(minutes * 60)
@@ -92,12 +103,19 @@ def _failures_towards_lock(email: str) -> int:
     return _count(
         AuthAttempt.email == email,
         AuthAttempt.kind == AttemptKind.LOGIN_FAILED,
+        same_browser,
         AuthAttempt.created_at >= since,
     )
 
 
-def is_locked(email: str) -> bool:
-    return _failures_towards_lock(normalise_email(email)) >= _setting("ACCOUNT_LOCK_FAILURES")
+def _lock_limit(device: str | None) -> int:
+    return _setting("ACCOUNT_LOCK_FAILURES" if device is None else "DEVICE_LOCK_FAILURES")
+
+
+def is_locked(email: str, device: str | None = None) -> bool:
+    """Whether sign-ins to this address are refused: from unknown browsers (device None) after too
+    many failures from any of them; from a browser with a device cookie after too many of its own."""
+    return _failures_towards_lock(normalise_email(email), device) >= _lock_limit(device)
 
 
 class AccountLockedError(DomainError):
@@ -106,34 +124,64 @@ class AccountLockedError(DomainError):
     status = 429
 
 
-def sign_in(address: str, email: str, password: str) -> User | None:
-    """The user with this e-mail and password, or None. Raises RateLimitedError when the address has
-    failed too often within a minute, AccountLockedError while the e-mail address is locked.
+def refuse_when_locked(address: str, email: str, device: str | None = None) -> None:
+    """AccountLockedError while locked, with the same words whether or not an account has the address.
 
-    Attempts for unknown addresses are counted and locked exactly like real ones, so neither the
-    answer nor the lock tells whether an account exists."""
-    _check_address(address, AttemptKind.LOGIN_FAILED, "LOGIN_LIMIT", "LOGIN_LIMIT_SECONDS")
-    email = normalise_email(email)
-    if is_locked(email):
-        # Counted for the address limit, but not for the lock: the lock runs its time from the
-        # failures that caused it instead of being prolonged for as long as someone keeps guessing.
-        _record(AttemptKind.LOGIN_FAILED, address, None)
-        db.session.commit()
-        raise AccountLockedError(
-            _(
-                "This account is locked for %(minutes)d minutes after too many failed attempts. "
-                "You can reset the password to open it now.",
-                minutes=_setting("ACCOUNT_LOCK_MINUTES"),
-            )
-        )
-    user = db.session.scalar(sa.select(User).where(User.email == email))
-    if user is None or not user.check_password(password):
-        _record(AttemptKind.LOGIN_FAILED, address, email)
-        db.session.commit()
-        return None
-    _record(AttemptKind.LOGIN_OK, address, email)
+    The refused attempt counts for the address limit, but not for the lock: the lock runs its time
+    from the failures that caused it instead of being prolonged for as long as someone keeps guessing."""
+    if not is_locked(email, device):
+        return
+    _record(AttemptKind.LOGIN_FAILED, address, None)
     db.session.commit()
-    return user
+    raise AccountLockedError(
+        _(
+            "This account is locked for %(minutes)d minutes after too many failed attempts. "
+            "You can reset the password to open it now.",
+            minutes=_setting("ACCOUNT_LOCK_MINUTES"),
+        )
+    )
+
+
+def record_failure(address: str, email: str, user: User | None, device: str | None, reason: str) -> None:
+    """A failed sign-in (a wrong password or code) counted towards the locks; commits. An account that
+    exists gets a security event, and one more when this failure locks it."""
+    _record(AttemptKind.LOGIN_FAILED, address, email, device)
+    if user is not None:
+        details = {"address": address, "reason": reason, "known_browser": device is not None}
+        audit.security_event(user, "security.sign_in_failed", details=details)
+        if _failures_towards_lock(email, device) == _lock_limit(device):
+            audit.security_event(user, "security.locked", details=details)
+    db.session.commit()
+
+
+def record_success(address: str, user: User, device: str | None, two_factor: bool) -> None:
+    """A completed sign-in: earlier failures of this browser (or of unknown browsers) stop counting."""
+    _record(AttemptKind.LOGIN_OK, address, user.email, device)
+    details = {"address": address, "two_factor": two_factor, "known_browser": device is not None}
+    audit.security_event(user, "security.sign_in", details=details)
+    db.session.commit()
+
+
+# Per hash method: a hash of a random password, checked when no account has the address so that
+# the answer takes as long as a wrong password for an account that exists.
+_dummy_hashes: dict[str, str] = {}
+
+
+def _dummy_hash() -> str:
+    method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
+    if method not in _dummy_hashes:
+        _dummy_hashes[method] = generate_password_hash(secrets.token_urlsafe(16), method=method)
+    return _dummy_hashes[method]
+
+
+def password_matches(user: User | None, password: str) -> bool:
+    """Whether the user exists, is active and has this password. Costs one password hash check in
+    every case, so the time does not tell whether an account has the address."""
+    if user is None:
+        check_password_hash(_dummy_hash(), password)
+        return False
+    # A deactivated account (or one of a suspended organisation) is refused like a wrong password.
+    return user.check_password(password) and bool(user.is_active)
 
 
 def check_registration_allowed(address: str) -> None:
@@ -283,6 +331,8 @@ def reset_password(address: str, token: str, password: str) -> User:
         db.session.rollback()
         raise _invalid_link()
     user.set_password(password)
+    # Whoever knew the old password may have signed in somewhere: no browser is trusted any more.
+    devices.forget_devices(user)
     db.session.execute(
         sa.update(PasswordReset)
         .where(PasswordReset.user_id == user.id, PasswordReset.used_at.is_(None))

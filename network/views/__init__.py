@@ -20,6 +20,7 @@ from network.views import (
     organisations,
     search,
     sessions,
+    twofactor,
 )
 from network.views.forms_util import MAX_ID
 from network.views.helpers import register_template_helpers
@@ -39,6 +40,7 @@ BLUEPRINT_MODULES = (
     audit,
     sessions,
     legal,
+    twofactor,
 )
 
 

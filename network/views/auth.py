@@ -1,17 +1,23 @@
-"""Registration, login (rate-limited, with lockout), logout, password reset and accepting an invitation."""
+"""Registration, login (rate-limited, with lockout and device cookies), logout, password reset and
+accepting an invitation. The two-factor step of a login is in views/twofactor.py."""
 
 from __future__ import annotations
+
+import time
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import login_required, login_user, logout_user
 
+from network.config import is_development
 from network.errors import ConflictError, NotFoundError, ValidationError
 from network.forms import AcceptInvitationForm, ForgotPasswordForm, LoginForm, RegisterForm, ResetPasswordForm
 from network.indexing import get_index
 from network.services import accounts as accounts_service
+from network.services import devices
 from network.services import security as security_service
 from network.services import sessions as sessions_service
+from network.services import signin as signin_service
 from network.views.forms_util import field_error, form_status, kommune_choices, safe_next
 from network.views.security import SESSION_TOKEN
 
@@ -37,6 +43,38 @@ def start_session(user) -> None:
 def client_address() -> str:
     # REMOTE_ADDR, rewritten by ProxyFix only when TRUSTED_PROXIES says a proxy sets X-Forwarded-For.
     return request.remote_addr or "unknown"
+
+
+# The session keeps the user whose password was right while the two-factor code is awaited.
+PENDING_SIGN_IN = "sign_in_pending"
+
+
+def device_cookie_name() -> str:
+    # __Host-: only ever set by this host, over HTTPS, for the whole site (not on a developer's machine).
+    return "device" if is_development(current_app.config) else "__Host-device"
+
+
+def browser_tokens() -> list[str]:
+    """The device tokens this browser shows (services/devices.py)."""
+    return devices.tokens_of(request.cookies.get(device_cookie_name()))
+
+
+def finish_sign_in(result: signin_service.SignIn, tokens: list[str], target: str | None):
+    """Start the session of a completed sign-in and remember the browser for the account."""
+    start_session(result.user)
+    flash(_("You are logged in."), "success")
+    response = redirect(safe_next(target or url_for("main.dashboard")))
+    token, _device = devices.issue(result.user, result.device)
+    response.set_cookie(
+        device_cookie_name(),
+        devices.cookie_value(tokens, result.user, token),
+        max_age=int(current_app.config["DEVICE_COOKIE_DAYS"]) * 86400,
+        path="/",
+        secure=not is_development(current_app.config),
+        httponly=True,
+        samesite="Strict",
+    )
+    return response
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -96,8 +134,9 @@ def login():
     status = form_status()
     headers = {}
     if form.validate_on_submit():
+        tokens = browser_tokens()
         try:
-            user = security_service.sign_in(client_address(), form.email.data, form.password.data)
+            result = signin_service.sign_in(client_address(), form.email.data, form.password.data, tokens)
         except security_service.RateLimitedError as exc:
             form.form_errors.append(str(exc))
             status, headers = exc.status, {"Retry-After": str(exc.retry_after)}
@@ -105,11 +144,15 @@ def login():
             form.form_errors.append(str(exc))
             status = exc.status
         else:
-            if user is not None:
-                start_session(user)
-                flash(_("You are logged in."), "success")
-                target = form.next.data if form.next.data else url_for("main.dashboard")
-                return redirect(safe_next(target))
+            if result is not None and result.needs_code:
+                session[PENDING_SIGN_IN] = {
+                    "user": result.user.id,
+                    "at": int(time.time()),
+                    "next": form.next.data or "",
+                }
+                return redirect(url_for("twofactor.login_code"))
+            if result is not None:
+                return finish_sign_in(result, tokens, form.next.data)
             form.password.errors.append(_("Wrong e-mail address or password."))
     return render_template("auth/login.html", form=form), status, headers
 

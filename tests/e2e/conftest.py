@@ -21,6 +21,7 @@ from network.schema import ensure_schema
 from network.services.accounts import create_site_admin
 from tests.conftest import test_config
 from tests.factories import PASSWORD
+from tests.helpers import give_two_factor
 
 CHROMIUM = Path("/usr/bin/chromium")
 HERE = Path(__file__).resolve().parent
@@ -148,6 +149,8 @@ class Account:
     email: str
     name: str
     password: str
+    # The key of the account's authenticator app, when it signs in with two factors.
+    totp_secret: str | None = None
 
 
 @pytest.fixture
@@ -155,7 +158,9 @@ def site_admin(live_server: LiveServer) -> Account:
     """A site administrator in the live server's database, to log in with from the browser."""
     with live_server.app.app_context():
         user = create_site_admin("admin@example.no", "Site Admin", PASSWORD)
-        account = Account(id=user.id, email=user.email, name=user.name, password=PASSWORD)
+        # Site administrators sign in with two factors: as if the app had been set up with this key.
+        secret = give_two_factor(user)
+        account = Account(id=user.id, email=user.email, name=user.name, password=PASSWORD, totp_secret=secret)
         db.session.remove()
     return account
 

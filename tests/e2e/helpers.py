@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import pyotp
 from flask import Flask
 from playwright.sync_api import Page, expect
 
@@ -72,11 +73,16 @@ def logout_button(page: Page):
     return page.locator('header form[action$="/logout"] button')
 
 
-def login(page: Page, email: str, password: str = PASSWORD) -> None:
+def login(page: Page, email: str, password: str = PASSWORD, totp_secret: str | None = None) -> None:
+    """Log in; with totp_secret (a site administrator's), type the app's code on the second page too."""
     page.goto("/login")
     page.locator("#email").fill(email)
     page.locator("#password").fill(password)
     submit_form(page, "/login")
+    if totp_secret is not None:
+        expect(page).to_have_url(re.compile(r"/login/code$"))
+        page.locator("#code").fill(pyotp.TOTP(totp_secret).now())
+        submit_form(page, "/login/code")
     expect(logout_button(page)).to_be_visible()
 
 

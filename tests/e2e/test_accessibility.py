@@ -336,13 +336,15 @@ def test_supplier_pages_have_no_axe_violations(page: Page, axe: Axe, world: Worl
     axe.check("inbox, supplier", "/notifications")
     axe.check("signed-in sessions", "/account/sessions")
     axe.check("sign out everywhere else", "/account/sessions/end-others")
+    axe.check("two-factor sign-in, set-up", "/account/two-factor")
     axe.assert_clean()
 
 
 def test_administration_pages_have_no_axe_violations(page: Page, axe: Axe, world: World, site_admin) -> None:
-    login(page, site_admin.email)
+    login(page, site_admin.email, totp_secret=site_admin.totp_secret)
     axe.check("admin organisations", "/admin/organisations")
     axe.check("audit log, site administrator", "/audit")
+    axe.check("two-factor sign-in, on", "/account/two-factor")
     axe.assert_clean()
 
 

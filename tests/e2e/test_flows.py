@@ -158,7 +158,7 @@ def test_body_publishes_its_draft_once_an_administrator_has_verified_it(page: Pa
     # A draft is not public.
     assert page.goto(draft_path).status == 404
 
-    login(page, site_admin.email, site_admin.password)
+    login(page, site_admin.email, site_admin.password, site_admin.totp_secret)
     verify_via_admin(page, "Oslo kommune")
     expect(page.locator("main .empty")).to_be_visible()
     logout(page)

@@ -21,13 +21,13 @@ from network.models import GroupStage, Notification, Role, SavedSearch, Stage, U
 from network.models.notifications import Frequency
 from network.services import coordination, dialogue, needs, responses, sessions
 from network.services.needs import NeedDraft
-from tests.factories import PASSWORD
+from tests.helpers import sign_in
 
 pytestmark = pytest.mark.slow
 
 ROLES = ("anonymous", "supplier", "unverified", "other_body", "member", "admin", "site_admin")
 LOGIN = "login"  # a redirect to the login page
-OK, MOVED, DENIED, MISSING, BAD = 200, 302, 403, 404, 400
+OK, MOVED, DENIED, MISSING, BAD, INVALID = 200, 302, 403, 404, 400, 422
 
 # Open to anyone by design; what they show is public (published needs, profiles, the open data API)
 # or protected by a token in the address (invitations, password resets, unsubscribe links).
@@ -49,6 +49,9 @@ PUBLIC = {
     ("auth.reset_password", "POST"),
     ("auth.accept_invitation", "GET"),
     ("auth.accept_invitation", "POST"),
+    # The code step of a login: only after the right password in the same browser (else to the login).
+    ("twofactor.login_code", "GET"),
+    ("twofactor.login_code", "POST"),
     ("needs.index", "GET"),
     ("capabilities.detail", "GET"),
     ("organisations.index", "GET"),
@@ -599,6 +602,23 @@ MATRIX = [
     Entry("sessions.end_others", "POST", lambda w: "/account/sessions/end-others", expect(MOVED)),
     Entry("notifications.preferences", "GET", lambda w: "/notifications/settings", expect(OK)),
     Entry("notifications.preferences", "POST", lambda w: "/notifications/settings", expect(MOVED), {}),
+    # -- two-factor sign-in: one's own; the site administrator has it on, the others do not ----------
+    Entry("twofactor.index", "GET", lambda w: "/account/two-factor", expect(OK)),
+    Entry("twofactor.enable", "POST", lambda w: "/account/two-factor", expect(INVALID, site_admin=MOVED), {}),
+    Entry(
+        "twofactor.recovery_codes",
+        "POST",
+        lambda w: "/account/two-factor/recovery-codes",
+        expect(MOVED, site_admin=INVALID),
+        {},
+    ),
+    Entry(
+        "twofactor.disable",
+        "POST",
+        lambda w: "/account/two-factor/disable",
+        expect(MOVED, site_admin=INVALID),
+        {},
+    ),
 ]
 
 
@@ -646,7 +666,7 @@ def test_the_matrix(app, make, role):
             with client.session_transaction() as session:
                 session["lang"] = "en"
             if user is not None:
-                login = client.post("/login", data={"email": user.email, "password": PASSWORD})
+                login = sign_in(client, user)
                 assert login.status_code == 302
             clients[key] = client
         return clients[key]

@@ -232,6 +232,10 @@ LOGIN_REQUIRED = [
     ("get", "/notifications/settings", "notifications.preferences"),
     ("post", "/notifications/settings", "notifications.preferences"),
     ("get", "/audit", "audit.index"),
+    ("get", "/account/two-factor", "twofactor.index"),
+    ("post", "/account/two-factor", "twofactor.enable"),
+    ("post", "/account/two-factor/recovery-codes", "twofactor.recovery_codes"),
+    ("post", "/account/two-factor/disable", "twofactor.disable"),
 ]
 
 # Routes anyone may open (what they show is checked by the rules below and in the test_*_views.py files).
@@ -257,6 +261,8 @@ PUBLIC_ENDPOINTS = {
     "notifications.unsubscribe",
     "auth.forgot_password",
     "auth.reset_password",
+    # Only after the right password in the same browser; otherwise it sends to the login.
+    "twofactor.login_code",
 }
 
 # One form body that would pass every form above, so a refusal is never just a form error.

@@ -32,7 +32,8 @@ from network.models.security import PasswordReset
 from network.services import accounts, coordination, dialogue, notifications, security
 from network.services import responses as responses_service
 from tests import conftest
-from tests.factories import PASSWORD, Make
+from tests.factories import Make
+from tests.helpers import sign_in
 
 pytestmark = pytest.mark.slow
 
@@ -200,7 +201,7 @@ def post_forms(html: str, page: str) -> list[dict]:
 def _login(app, email):
     client = app.test_client()
     if email is not None:
-        response = client.post("/login", data={"email": email, "password": PASSWORD})
+        response = sign_in(client, email)
         assert response.status_code == 302, response.get_data(as_text=True)[:300]
     return client
 

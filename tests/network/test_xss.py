@@ -20,6 +20,7 @@ from network.extensions import db
 from network.models import Capability, Need, Organisation, Question, Role, User, utcnow
 from network.services import accounts, coordination
 from tests.factories import PASSWORD
+from tests.helpers import sign_in
 
 MARK = "Xq7"  # a word to search for: every payload carries it
 
@@ -48,6 +49,9 @@ NOT_FREE_TEXT = {
     ("NeedForm", "cpv"): "CPV codes, each checked against the CPV list",
     ("CapabilityForm", "cpv"): "CPV codes, each checked against the CPV list",
     ("GroupInviteForm", "peer_need_id"): "digits (regex)",
+    ("SignInCodeForm", "code"): "a code, compared and never stored; shown back only in its own field",
+    ("EnableTwoFactorForm", "code"): "a code, compared and never stored; shown back only in its own field",
+    ("DisableTwoFactorForm", "code"): "a code, compared and never stored; shown back only in its own field",
 }
 
 
@@ -178,7 +182,7 @@ def browser(app, user=None):
     with client.session_transaction() as session:
         session["lang"] = "en"
     if user is not None:
-        response = client.post("/login", data={"email": user.email, "password": PASSWORD})
+        response = sign_in(client, user)
         assert response.status_code == 302, response.get_data(as_text=True)[:300]
     return client
 
