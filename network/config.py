@@ -46,6 +46,10 @@ def defaults(instance_path: str) -> dict:
         "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).resolve().parent / "translations"),
         "LANGUAGES": {"nb": "Norsk bokmål", "nn": "Norsk nynorsk", "en": "English"},
         "INVITATION_DAYS": 14,
+        # Hours a link to confirm a new e-mail address works (once).
+        "EMAIL_CHANGE_HOURS": 24,
+        # Security events a page on /account lists.
+        "ACCOUNT_EVENTS_PER_PAGE": 20,
         "PER_PAGE": 20,
         "WTF_CSRF_TIME_LIMIT": None,
         "SESSION_COOKIE_HTTPONLY": True,

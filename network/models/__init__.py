@@ -42,7 +42,7 @@ from network.models.notifications import (
     NotificationPreference,
     SavedSearch,
 )
-from network.models.security import AttemptKind, AuditEntry, AuthAttempt, PasswordReset
+from network.models.security import AttemptKind, AuditEntry, AuthAttempt, EmailChange, PasswordReset
 
 __all__ = [
     "GROUP_STAGES",
@@ -56,6 +56,7 @@ __all__ = [
     "Capability",
     "CoordinationGroup",
     "Domain",
+    "EmailChange",
     "Follow",
     "Frequency",
     "GroupMember",

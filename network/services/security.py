@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 from network.errors import DomainError, NotFoundError, ValidationError
 from network.extensions import db
 from network.models import AttemptKind, AuthAttempt, PasswordReset, User, utcnow
+from network.services import audit
 from network.services.mail import send_mail
 from network.text import clean
 
@@ -275,6 +276,10 @@ def reset_password(address: str, token: str, password: str) -> User:
         .where(PasswordReset.user_id == user.id, PasswordReset.used_at.is_(None))
         .values(used_at=now)
     )
+    # A closed account opens again: the reset proves that its owner reads the address.
+    if user.deactivated_at is not None:
+        user.deactivated_at = None
+        audit.security_event(user, "security.reactivated")
     _record(AttemptKind.RESET_DONE, address, user.email)
     db.session.commit()
     return user

@@ -6,6 +6,7 @@ from flask import Flask
 from werkzeug.routing import IntegerConverter
 
 from network.views import (
+    account,
     admin,
     api,
     audit,
@@ -35,6 +36,7 @@ BLUEPRINT_MODULES = (
     coordination,
     notifications,
     audit,
+    account,
 )
 
 
