@@ -48,6 +48,9 @@ def defaults(instance_path: str) -> dict:
         "INVITATION_DAYS": 14,
         # Hours a link to confirm a new e-mail address works (once).
         "EMAIL_CHANGE_HOURS": 24,
+        # Changes of e-mail address one account may ask for in an hour: each sends two mails, one of them
+        # to an address the user chose, so the form must not become a way to flood someone's inbox.
+        "EMAIL_CHANGE_PER_HOUR": 5,
         # Security events a page on /account lists.
         "ACCOUNT_EVENTS_PER_PAGE": 20,
         "PER_PAGE": 20,

@@ -4,6 +4,7 @@ and site administrators withdraw a public body's verification."""
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from network import links
@@ -61,9 +62,15 @@ def remove_member(actor: User, member: User) -> str:
         raise NotAllowedError(
             _("%(name)s is the last administrator. Make someone else administrator first.", name=member.name)
         )
-    name, email, org_name = member.name, member.email, member.organisation.name
+    name, email, org_name, locale = member.name, member.email, member.organisation.name, member.locale
     erase(member, actor=actor, action="security.member_removed")
     db.session.commit()
+    with force_locale(locale or "nb"):
+        _tell_removed(email, org_name)
+    return name
+
+
+def _tell_removed(email: str, org_name: str) -> None:
     notify_owner(
         email,
         _("You are no longer a member of %(org)s on Behovsbørsen", org=org_name),
@@ -73,7 +80,6 @@ def remove_member(actor: User, member: User) -> str:
             org=org_name,
         ),
     )
-    return name
 
 
 def withdraw_invitation(actor: User, invitation_id: int) -> Invitation:
@@ -124,16 +130,18 @@ def withdraw_verification(actor: User, org: Organisation, reason: str, index) ->
     org.verified_at = None
     commit(index)
     for admin in admins_of(org):
-        notify_owner(
-            admin.email,
-            _("The verification of %(org)s on Behovsbørsen is withdrawn", org=org.name),
-            _(
-                "A site administrator has withdrawn the verification of %(org)s on Behovsbørsen. Your "
-                "published needs stay, but you cannot publish new ones until the organisation is "
-                "verified again.\n\nThe reason given:\n%(reason)s\n\nYour organisation:\n%(link)s\n",
-                org=org.name,
-                reason=reason,
-                link=links.site_root() + links.site_path("organisations.detail", org_id=org.id),
-            ),
-        )
+        # In the language each administrator chose, not the site administrator's.
+        with force_locale(admin.locale or "nb"):
+            notify_owner(
+                admin.email,
+                _("The verification of %(org)s on Behovsbørsen is withdrawn", org=org.name),
+                _(
+                    "A site administrator has withdrawn the verification of %(org)s on Behovsbørsen. Your "
+                    "published needs stay, but you cannot publish new ones until the organisation is "
+                    "verified again.\n\nThe reason given:\n%(reason)s\n\nYour organisation:\n%(link)s\n",
+                    org=org.name,
+                    reason=reason,
+                    link=links.site_root() + links.site_path("organisations.detail", org_id=org.id),
+                ),
+            )
     return org

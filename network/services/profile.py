@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from network import links
 from network.errors import ConflictError, MailError, NotAllowedError, NotFoundError, ValidationError
 from network.extensions import db
-from network.models import EmailChange, PasswordReset, Role, User, utcnow
+from network.models import AuditEntry, EmailChange, PasswordReset, Role, User, utcnow
 from network.services import audit, security
 from network.services.mail import send_mail
 from network.text import clean
@@ -100,6 +100,7 @@ def request_email_change(user: User, new_email: str, password: str) -> str:
         raise ValidationError(_("Write a valid e-mail address."), field="email")
     if new_email == user.email:
         raise ValidationError(_("That is already your e-mail address."), field="email")
+    _check_email_change_limit(user)
     hours = int(current_app.config["EMAIL_CHANGE_HOURS"])
     owner = _owner_of(new_email)
     token = ""
@@ -162,6 +163,22 @@ def request_email_change(user: User, new_email: str, password: str) -> str:
         ),
     )
     return token
+
+
+def _check_email_change_limit(user: User) -> None:
+    asked = db.session.scalar(
+        sa.select(sa.func.count(AuditEntry.id)).where(
+            AuditEntry.target_type == "user",
+            AuditEntry.target_id == user.id,
+            AuditEntry.action == "security.email_change_requested",
+            AuditEntry.created_at >= utcnow() - timedelta(hours=1),
+        )
+    )
+    if asked >= int(current_app.config["EMAIL_CHANGE_PER_HOUR"]):
+        raise ValidationError(
+            _("You have asked for a new address too many times this hour. Please try again later."),
+            field="email",
+        )
 
 
 def find_email_change(token: str) -> EmailChange:

@@ -299,3 +299,16 @@ def test_the_last_admin_with_colleagues_hands_over_before_closing(login, client,
     assert response.status_code == 422
     assert "last administrator" in text(response)
     assert rows(User, User.id == body_admin.id)[0].deactivated_at is None
+
+
+def test_address_changes_are_limited_per_hour(app, login, client, body_admin):
+    app.config["EMAIL_CHANGE_PER_HOUR"] = 2
+    login(body_admin)
+    ask_for_new_address(client, "en@example.no")
+    ask_for_new_address(client, "to@example.no")
+
+    third = ask_for_new_address(client, "tre@example.no")
+
+    assert third.status_code == 422
+    assert "too many times" in field_error(text(third), "email")
+    assert mails_to(app, "tre@example.no") == []

@@ -232,6 +232,23 @@ LOGIN_REQUIRED = [
     ("get", "/notifications/settings", "notifications.preferences"),
     ("post", "/notifications/settings", "notifications.preferences"),
     ("get", "/audit", "audit.index"),
+    ("get", "/account", "account.index"),
+    ("post", "/account", "account.index"),
+    ("get", "/account/password", "account.password"),
+    ("post", "/account/password", "account.password"),
+    ("get", "/account/email", "account.email"),
+    ("post", "/account/email", "account.email"),
+    ("get", "/account/deactivate", "account.deactivate"),
+    ("post", "/account/deactivate", "account.deactivate"),
+    ("post", "/account/export", "account.export"),
+    ("get", "/account/delete", "account.delete"),
+    ("post", "/account/delete", "account.delete"),
+    ("post", "/organisations/members/1/role", "organisations.change_role"),
+    ("get", "/organisations/members/1/remove", "organisations.remove_member"),
+    ("post", "/organisations/members/1/remove", "organisations.remove_member"),
+    ("post", "/organisations/invitations/1/withdraw", "organisations.withdraw_invitation"),
+    ("get", "/admin/organisations/{body}/unverify", "admin.unverify"),
+    ("post", "/admin/organisations/{body}/unverify", "admin.unverify"),
 ]
 
 # Routes anyone may open (what they show is checked by the rules below and in the test_*_views.py files).
@@ -254,6 +271,8 @@ PUBLIC_ENDPOINTS = {
     "notifications.unsubscribe",
     "auth.forgot_password",
     "auth.reset_password",
+    # The link mailed to a new e-mail address: the token in the address is the proof.
+    "account.confirm_email",
 }
 
 # One form body that would pass every form above, so a refusal is never just a form error.
