@@ -53,9 +53,7 @@ def index():
         else:
             flash(_("Your name is saved."), "success")
             return redirect(url_for("account.index"))
-    return render_template(
-        "account/index.html", form=form, events=_events(), actions=ACTIONS, export_form=ConfirmForm()
-    ), form_status()
+    return render_template("account/index.html", form=form, events=_events(), actions=ACTIONS), form_status()
 
 
 @bp.route("/password", methods=["GET", "POST"])
