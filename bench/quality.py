@@ -362,8 +362,10 @@ def evaluate(
     lonely = {"text + codes": Score(), "text only": Score()}
     with site_context(site) as (index, drafts):
         floor = matching.min_confidence() if confidence is None else confidence
-        log(f"==> asking the matcher (ranking, and lists of confidence ≥ {floor}) and the baseline for"
-            f" {len(site.test)} notices")
+        log(
+            f"==> asking the matcher (ranking, and lists of confidence ≥ {floor}) and the baseline for"
+            f" {len(site.test)} notices"
+        )
         started = time.perf_counter()
 
         def lists(need, kind: str) -> tuple[list[str], list[str]]:
@@ -410,8 +412,10 @@ def evaluate(
             if number % 50 == 0:
                 log(f"    {number}/{len(site.test)} ({time.perf_counter() - started:.0f} s)")
     for label, score in lonely.items():
-        log(f"==> needs no other body shares a CPV group with ({len(score.answers)}), {label}:"
-            f" {score.mean_answers:.1f} peers listed on average")
+        log(
+            f"==> needs no other body shares a CPV group with ({len(score.answers)}), {label}:"
+            f" {score.mean_answers:.1f} peers listed on average"
+        )
     return list(tasks.values())
 
 

@@ -46,6 +46,13 @@ def defaults(instance_path: str) -> dict:
         "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).resolve().parent / "translations"),
         "LANGUAGES": {"nb": "Norsk bokmål", "nn": "Norsk nynorsk", "en": "English"},
         "INVITATION_DAYS": 14,
+        # Hours a link to confirm a new e-mail address works (once).
+        "EMAIL_CHANGE_HOURS": 24,
+        # Changes of e-mail address one account may ask for in an hour: each sends two mails, one of them
+        # to an address the user chose, so the form must not become a way to flood someone's inbox.
+        "EMAIL_CHANGE_PER_HOUR": 5,
+        # Security events a page on /account lists.
+        "ACCOUNT_EVENTS_PER_PAGE": 20,
         "PER_PAGE": 20,
         # Seconds a form's CSRF token stays valid; None means as long as a session may last
         # (SESSION_ABSOLUTE_HOURS). A form sent with an expired token comes back filled in, to send again.

@@ -70,6 +70,16 @@ def members(org_id: int) -> list[User]:
     return list(db.session.scalars(sa.select(User).where(User.organisation_id == org_id).order_by(User.name)))
 
 
+def verified_public_bodies() -> list[Organisation]:
+    return list(
+        db.session.scalars(
+            sa.select(Organisation)
+            .where(Organisation.kind == OrgKind.PUBLIC_BODY, Organisation.verified.is_(True))
+            .order_by(Organisation.name)
+        )
+    )
+
+
 def unverified_public_bodies() -> list[Organisation]:
     return list(
         db.session.scalars(

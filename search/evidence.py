@@ -94,9 +94,7 @@ def bridge_words() -> frozenset[str]:
     """Words written alike in the Norwegian and English labels of one CPV code ("transport", "data",
     "container"): the shared vocabulary of the two languages (data/bridge_words.txt)."""
     with BRIDGE_FILE.open(encoding="utf-8") as f:
-        return frozenset(
-            line.strip() for line in f if line.strip() and not line.startswith("#")
-        )
+        return frozenset(line.strip() for line in f if line.strip() and not line.startswith("#"))
 
 
 @functools.lru_cache(maxsize=100_000)

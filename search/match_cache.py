@@ -103,10 +103,7 @@ def age_limit(records: int) -> int:
 
 
 def _hits_blob(hits: Sequence[Hit]) -> bytes:
-    rows = [
-        [h.kind, h.id, h.score, h.owner_id, _reasons_row(h.reasons), h.confidence]
-        for h in hits
-    ]
+    rows = [[h.kind, h.id, h.score, h.owner_id, _reasons_row(h.reasons), h.confidence] for h in hits]
     return zlib.compress(json.dumps(rows, separators=(",", ":")).encode(), 1)
 
 
@@ -379,9 +376,7 @@ class MatchCache:
             raise IndexUnavailableError(f"cannot update the ready match lists: {exc}") from exc
 
     @staticmethod
-    def _entries(
-        connection: sqlite3.Connection, entered: dict[int, list[str]]
-    ) -> list[tuple[str, str, str]]:
+    def _entries(connection: sqlite3.Connection, entered: dict[int, list[str]]) -> list[tuple[str, str, str]]:
         """(subject, kind, record) for each list id → records that may enter it."""
         found = []
         for chunk in chunks(sorted(entered)):

@@ -159,8 +159,16 @@ class User(UserMixin, db.Model):
     # When the user accepted the terms of use, and which version (TERMS_VERSION); None before.
     terms_accepted_at: Mapped[datetime | None]
     terms_version: Mapped[str | None] = mapped_column(sa.String(20))
+    # Set when the owner closed the account: it cannot sign in, and no session of it is accepted, until
+    # a password reset reopens it.
+    deactivated_at: Mapped[datetime | None]
 
     organisation: Mapped[Organisation | None] = relationship(back_populates="users")
+
+    @property
+    def is_active(self) -> bool:
+        # Flask-Login's flag: login_user refuses an inactive user, and load_user does not load one.
+        return self.deactivated_at is None
 
     def set_password(self, password: str) -> None:
         method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
@@ -185,7 +193,7 @@ class Invitation(db.Model):
     email: Mapped[str] = mapped_column(sa.String(254))
     # Only a hash of the token is kept: a leaked database does not leak working links.
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
-    invited_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    invited_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
     accepted_at: Mapped[datetime | None]
@@ -200,7 +208,7 @@ class Need(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str | None] = mapped_column(sa.String(200), unique=True)
     organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
-    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     title: Mapped[str] = mapped_column(sa.String(300))
     # The problem statement: the need described as a problem, not as a solution.
     description: Mapped[str] = mapped_column(sa.Text, default="")
@@ -275,7 +283,7 @@ class Response(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     need_id: Mapped[int] = mapped_column(sa.ForeignKey("needs.id"), index=True)
     organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
-    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     message: Mapped[str] = mapped_column(sa.Text)
     link: Mapped[str | None] = mapped_column(sa.String(500))
     status: Mapped[ResponseStatus] = mapped_column(

@@ -18,7 +18,7 @@ class Question(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     need_id: Mapped[int] = mapped_column(sa.ForeignKey("needs.id"), index=True)
-    asker_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    asker_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     asker_organisation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organisations.id"))
     # What the asker wrote, kept as sent; `text` is what is shown, which the body may reword to
     # remove details that would identify the asker.
@@ -26,7 +26,7 @@ class Question(db.Model):
     text: Mapped[str] = mapped_column(sa.Text)
     answer: Mapped[str | None] = mapped_column(sa.Text)
     answered_at: Mapped[datetime | None]
-    answered_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    answered_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     need: Mapped[Need] = relationship()
@@ -82,7 +82,7 @@ class MeetingSignup(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     meeting_id: Mapped[int] = mapped_column(sa.ForeignKey("meetings.id"), index=True)
     organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"))
-    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     cancelled_at: Mapped[datetime | None]
 

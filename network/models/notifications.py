@@ -50,7 +50,7 @@ class Follow(db.Model):
     __table_args__ = (sa.UniqueConstraint("user_id", "need_id", name="uq_follows_user_need"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
     need_id: Mapped[int] = mapped_column(sa.ForeignKey("needs.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -64,7 +64,7 @@ class SavedSearch(db.Model):
     __tablename__ = "saved_searches"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(sa.String(200))
     query: Mapped[str] = mapped_column(sa.String(500), default="")
     # {"domain": [...], "fylke": [...], "cpv": [...]}: the same names as the search page's filters.
@@ -81,7 +81,7 @@ class Notification(db.Model):
     __table_args__ = (sa.Index("ix_notifications_due", "emailed_at", "frequency"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(sa.String(40))
     subject: Mapped[str] = mapped_column(sa.String(300))
     body: Mapped[str] = mapped_column(sa.Text, default="")
@@ -100,7 +100,7 @@ class Notification(db.Model):
 class NotificationPreference(db.Model):
     __tablename__ = "notification_preferences"
 
-    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     kind: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
     frequency: Mapped[Frequency] = mapped_column(enum_column(Frequency))
 

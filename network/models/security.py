@@ -1,5 +1,5 @@
-"""Sign-in attempts (rate limits, lockouts), password reset tokens, signed-in sessions, two-factor keys
-and the audit log."""
+"""Sign-in attempts (rate limits, lockouts), password reset and e-mail change tokens, signed-in sessions,
+two-factor keys and the audit log."""
 
 from __future__ import annotations
 
@@ -111,6 +111,22 @@ class RecoveryCode(db.Model):
     code_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     used_at: Mapped[datetime | None]
+
+class EmailChange(db.Model):
+    """A change of e-mail address the owner asked for, waiting for the link mailed to the new address.
+    Only a hash of its token is kept; it works once, before it expires, for its own account only."""
+
+    __tablename__ = "email_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    new_email: Mapped[str] = mapped_column(sa.String(254))
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship()
 
 
 class AuditEntry(db.Model):

@@ -163,10 +163,12 @@ def get_organisation(org_id: int) -> Organisation:
 
 
 def load_user(user_id: str) -> User | None:
-    """The user a session names, or None (a tampered or stale session id)."""
+    """The user a session names, or None (a tampered or stale session id, a closed account)."""
     if not user_id.isdigit():
         return None
-    return db.session.get(User, int(user_id))
+    user = db.session.get(User, int(user_id))
+    # A closed account keeps no session (Flask-Login would otherwise still serve it).
+    return user if user is not None and user.is_active else None
 
 
 def authenticate(email: str, password: str) -> User | None:

@@ -340,6 +340,10 @@ def reset_password(address: str, token: str, password: str) -> User:
         .execution_options(synchronize_session=False)
     )
     sessions.end_all_for(user, sessions.Ended.PASSWORD_RESET)
+    # A closed account opens again: the reset proves that its owner reads the address.
+    if user.deactivated_at is not None:
+        user.deactivated_at = None
+        audit.security_event(user, "security.reactivated")
     _record(AttemptKind.RESET_DONE, address, user.email)
     db.session.commit()
     return user

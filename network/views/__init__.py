@@ -6,6 +6,7 @@ from flask import Flask
 from werkzeug.routing import IntegerConverter
 
 from network.views import (
+    account,
     admin,
     api,
     audit,
@@ -41,6 +42,7 @@ BLUEPRINT_MODULES = (
     sessions,
     legal,
     twofactor,
+    account,
 )
 
 

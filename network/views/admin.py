@@ -1,18 +1,21 @@
-"""Site administration: verifying public bodies."""
+"""Site administration: verifying public bodies, and withdrawing a verification with a reason."""
 
 from __future__ import annotations
 
 from functools import wraps
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from network import queries
+from network.account_forms import WithdrawVerificationForm
+from network.errors import ValidationError
 from network.forms import ConfirmForm
 from network.indexing import get_index
 from network.services import accounts as accounts_service
-from network.views.forms_util import require_valid
+from network.services import members as members_service
+from network.views.forms_util import field_error, form_status, require_valid
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -32,7 +35,10 @@ def site_admin_required(view):
 @site_admin_required
 def organisations():
     return render_template(
-        "admin/organisations.html", pending=queries.unverified_public_bodies(), form=ConfirmForm()
+        "admin/organisations.html",
+        pending=queries.unverified_public_bodies(),
+        verified=queries.verified_public_bodies(),
+        form=ConfirmForm(),
     )
 
 
@@ -44,3 +50,23 @@ def verify(org_id: int):
     accounts_service.verify_organisation(current_user, org, get_index())
     flash(_("%(name)s is verified and can publish needs.", name=org.name), "success")
     return redirect(url_for("admin.organisations"))
+
+
+@bp.route("/organisations/<int:org_id>/unverify", methods=["GET", "POST"])
+@site_admin_required
+def unverify(org_id: int):
+    """Withdraw a body's verification: the reason is required, mailed to its administrators and logged."""
+    org = accounts_service.get_organisation(org_id)
+    form = WithdrawVerificationForm()
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            members_service.withdraw_verification(current_user, org, form.reason.data, get_index())
+        except ValidationError as exc:
+            if exc.field is None:
+                flash(str(exc), "error")
+                return redirect(url_for("admin.organisations"))
+            field_error(form, exc)
+        else:
+            flash(_("The verification of %(name)s is withdrawn.", name=org.name), "success")
+            return redirect(url_for("admin.organisations"))
+    return render_template("admin/unverify.html", org=org, form=form), form_status()

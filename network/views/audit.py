@@ -34,6 +34,17 @@ ACTIONS = {
     "group.request_declined": _l("Request to join declined"),
     "group.add_need": _l("Need brought to a coordination group"),
     "group.stage": _l("Coordination group moved to another stage"),
+    "member.invitation_withdrawn": _l("Invitation withdrawn"),
+    # Security events of an account (audit.security_event), also listed to the owner on /account.
+    "security.password_changed": _l("Password changed"),
+    "security.email_change_requested": _l("Change of e-mail address asked for"),
+    "security.email_changed": _l("E-mail address changed"),
+    "security.role_changed": _l("Role changed"),
+    "security.member_removed": _l("Removed from the organisation"),
+    "security.deactivated": _l("Account closed"),
+    "security.reactivated": _l("Account opened again"),
+    "security.data_exported": _l("Copy of the account's data downloaded"),
+    "security.account_deleted": _l("Account deleted"),
 }
 
 

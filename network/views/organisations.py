@@ -7,14 +7,16 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from network import queries
-from network.errors import ConflictError, MailError, ValidationError
-from network.forms import InviteForm, OrganisationForm
+from network.account_forms import RoleForm
+from network.errors import ConflictError, MailError, NotAllowedError, ValidationError
+from network.forms import ConfirmForm, InviteForm, OrganisationForm
 from network.indexing import IndexUnavailableError, get_index
 from network.models import OrgKind
 from network.services import accounts as accounts_service
 from network.services import matching as matching_service
+from network.services import members as members_service
 from network.services import responses as responses_service
-from network.views.forms_util import field_error, form_status, kommune_choices, page_arg
+from network.views.forms_util import field_error, form_status, kommune_choices, page_arg, require_valid
 from network.views.helpers import own_organisation
 
 bp = Blueprint("organisations", __name__, url_prefix="/organisations")
@@ -99,6 +101,55 @@ def members():
         form=form,
         invitations=invitations,
     ), form_status()
+
+
+def _admin_member(user_id: int):
+    own_organisation()
+    return members_service.get_member(current_user._get_current_object(), user_id)
+
+
+@bp.post("/members/<int:user_id>/role")
+@login_required
+def change_role(user_id: int):
+    member = _admin_member(user_id)
+    form = require_valid(RoleForm())
+    try:
+        members_service.change_role(current_user._get_current_object(), member, form.role.data)
+    except NotAllowedError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(_("%(name)s's role is changed.", name=member.name), "success")
+    return redirect(url_for("organisations.members"))
+
+
+@bp.route("/members/<int:user_id>/remove", methods=["GET", "POST"])
+@login_required
+def remove_member(user_id: int):
+    """A page that asks first; the POST removes the colleague (and deletes their account)."""
+    member = _admin_member(user_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        is_self = member.id == current_user.id
+        try:
+            name = members_service.remove_member(current_user._get_current_object(), member)
+        except NotAllowedError as exc:
+            flash(str(exc), "error")
+            return redirect(url_for("organisations.members"))
+        if is_self:
+            return redirect(url_for("main.index"))
+        flash(_("%(name)s is removed from the organisation.", name=name), "success")
+        return redirect(url_for("organisations.members"))
+    return render_template("organisations/remove_member.html", member=member, form=form)
+
+
+@bp.post("/invitations/<int:invitation_id>/withdraw")
+@login_required
+def withdraw_invitation(invitation_id: int):
+    own_organisation()
+    require_valid(ConfirmForm())
+    invitation = members_service.withdraw_invitation(current_user, invitation_id)
+    flash(_("The invitation to %(email)s is withdrawn.", email=invitation.email), "success")
+    return redirect(url_for("organisations.members"))
 
 
 @bp.get("/for-you")

@@ -322,6 +322,14 @@ def test_public_body_pages_have_no_axe_violations(page: Page, axe: Axe, world: W
     axe.check("meeting, as owner", f"/meetings/{world.meeting_id}")
     axe.check("schedule a meeting", f"/needs/{world.need_id}/meetings")
     axe.check("write to respondents", f"/needs/{world.need_id}/message")
+    axe.check("my account", "/account")
+    axe.check("change password", "/account/password")
+    axe.check("change e-mail address", "/account/email")
+    axe.check("close the account", "/account/deactivate")
+    axe.check("delete the account", "/account/delete")
+    page.locator("main form button[type=submit]").click()
+    expect(page.locator(".error-summary")).to_be_visible()
+    axe.check("delete the account, with errors")
     axe.assert_clean()
 
 
@@ -343,6 +351,7 @@ def test_supplier_pages_have_no_axe_violations(page: Page, axe: Axe, world: Worl
 def test_administration_pages_have_no_axe_violations(page: Page, axe: Axe, world: World, site_admin) -> None:
     login(page, site_admin.email, totp_secret=site_admin.totp_secret)
     axe.check("admin organisations", "/admin/organisations")
+    axe.check("withdraw a verification", f"/admin/organisations/{world.oslo_id}/unverify")
     axe.check("audit log, site administrator", "/audit")
     axe.check("two-factor sign-in, on", "/account/two-factor")
     axe.assert_clean()

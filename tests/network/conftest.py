@@ -26,4 +26,3 @@ def supplier(make):
 @pytest.fixture
 def supplier_user(make, supplier):
     return make.user(supplier, name="Siri Selger")
-

@@ -8,6 +8,7 @@ of the organisation that owns the record; a site administrator (who belongs to n
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -17,7 +18,7 @@ import sqlalchemy as sa
 from flask_babel import force_locale
 
 from network.extensions import db
-from network.models import GroupStage, Notification, Role, SavedSearch, Stage, UserSession, utcnow
+from network.models import GroupStage, Invitation, Notification, Role, SavedSearch, Stage, UserSession, utcnow
 from network.models.notifications import Frequency
 from network.services import coordination, dialogue, needs, responses, sessions
 from network.services.needs import NeedDraft
@@ -28,6 +29,7 @@ pytestmark = pytest.mark.slow
 ROLES = ("anonymous", "supplier", "unverified", "other_body", "member", "admin", "site_admin")
 LOGIN = "login"  # a redirect to the login page
 OK, MOVED, DENIED, MISSING, BAD, INVALID = 200, 302, 403, 404, 400, 422
+SHOWN_AGAIN = 422  # a form shown again with its errors (here: a wrong current password)
 
 # Open to anyone by design; what they show is public (published needs, profiles, the open data API)
 # or protected by a token in the address (invitations, password resets, unsubscribe links).
@@ -52,6 +54,8 @@ PUBLIC = {
     # The code step of a login: only after the right password in the same browser (else to the login).
     ("twofactor.login_code", "GET"),
     ("twofactor.login_code", "POST"),
+    ("account.confirm_email", "GET"),
+    ("account.confirm_email", "POST"),
     ("needs.index", "GET"),
     ("capabilities.detail", "GET"),
     ("organisations.index", "GET"),
@@ -81,6 +85,7 @@ POST_SECRET = "Intern drøfting i gruppen om budsjett"
 NOTICE_SECRET = "Personlig varsel til eieren"
 SEARCH_SECRET = "Personlig lagret søk"
 MEETING_SECRET = "Påmeldte leverandører"
+WRONG_PASSWORD = {"current_password": "not-the-password"}
 
 
 def expect(default, **roles) -> dict[str, object]:
@@ -120,6 +125,20 @@ class World:
 
     def fresh_need(self, stage=Stage.OPEN, title="Ekstra behov om tilsyn"):
         return self.make.need(self.body, stage=stage, title=title).id
+
+    def fresh_member(self):
+        return self.make.user(self.body, role=Role.MEMBER, name="Kollega som skal fjernes").id
+
+    def fresh_invitation(self):
+        invitation = Invitation(
+            organisation_id=self.body.id,
+            email=f"invitert{utcnow().timestamp()}@example.no",
+            token_hash=secrets.token_hex(32),
+            expires_at=utcnow() + timedelta(days=1),
+        )
+        db.session.add(invitation)
+        db.session.commit()
+        return invitation.id
 
     def fresh_capability(self):
         return self.make.capability(self.rows["supplier"]).id
@@ -217,6 +236,48 @@ MATRIX = [
     # -- pages of one's own ------------------------------------------------------------------
     Entry("main.dashboard", "GET", lambda w: "/dashboard", expect(MOVED)),
     Entry("auth.logout", "POST", lambda w: "/logout", expect(MOVED)),
+    Entry("account.index", "GET", lambda w: "/account", expect(OK)),
+    Entry("account.index", "POST", lambda w: "/account", expect(MOVED), {"name": "Nytt Navn"}),
+    # The account's own changes, each sent with a wrong password so the user stays as it was.
+    Entry("account.password", "GET", lambda w: "/account/password", expect(OK)),
+    Entry(
+        "account.password",
+        "POST",
+        lambda w: "/account/password",
+        expect(SHOWN_AGAIN),
+        {
+            "current_password": "not-the-password",
+            "password": "tre ulike ord her",
+            "password2": "tre ulike ord her",
+        },
+    ),
+    Entry("account.email", "GET", lambda w: "/account/email", expect(OK)),
+    Entry(
+        "account.email",
+        "POST",
+        lambda w: "/account/email",
+        expect(SHOWN_AGAIN),
+        {"email": "ny.adresse@example.no", "current_password": "not-the-password"},
+    ),
+    Entry("account.deactivate", "GET", lambda w: "/account/deactivate", expect(OK)),
+    Entry("account.deactivate", "POST", lambda w: "/account/deactivate", expect(SHOWN_AGAIN), WRONG_PASSWORD),
+    Entry("account.delete", "GET", lambda w: "/account/delete", expect(OK)),
+    Entry(
+        "account.delete",
+        "POST",
+        lambda w: "/account/delete",
+        expect(SHOWN_AGAIN),
+        {**WRONG_PASSWORD, "confirm": "DELETE"},
+    ),
+    Entry(
+        # One's own data only: the body's admin owns the notice and the saved search.
+        "account.export",
+        "POST",
+        lambda w: "/account/export",
+        expect(OK),
+        secret=NOTICE_SECRET,
+        sees=("admin",),
+    ),
     Entry("needs.mine", "GET", lambda w: "/needs/mine", expect(OK, supplier=DENIED, site_admin=DENIED)),
     Entry("needs.create", "GET", lambda w: "/needs/new", expect(OK, supplier=DENIED, site_admin=DENIED)),
     Entry(
@@ -370,6 +431,33 @@ MATRIX = [
         expect(MOVED, member=DENIED, site_admin=DENIED),
         {"email": "ny.kollega@example.no"},
     ),
+    # Colleagues are changed by their own organisation's admin; for another organisation's admin they
+    # do not exist.
+    Entry(
+        "organisations.change_role",
+        "POST",
+        lambda w: f"/organisations/members/{w.users['body.member'].id}/role",
+        only(MOVED, "admin", others=MISSING, member=DENIED, site_admin=DENIED),
+        {"role": "member"},
+    ),
+    Entry(
+        "organisations.remove_member",
+        "GET",
+        lambda w: f"/organisations/members/{w.users['body.member'].id}/remove",
+        only(OK, "admin", others=MISSING, member=DENIED, site_admin=DENIED),
+    ),
+    Entry(
+        "organisations.remove_member",
+        "POST",
+        lambda w: f"/organisations/members/{w.fresh_member()}/remove",
+        only(MOVED, "admin", others=MISSING, member=DENIED, site_admin=DENIED),
+    ),
+    Entry(
+        "organisations.withdraw_invitation",
+        "POST",
+        lambda w: f"/organisations/invitations/{w.fresh_invitation()}/withdraw",
+        only(MOVED, "admin", others=MISSING, member=DENIED, site_admin=DENIED),
+    ),
     Entry(
         "organisations.for_you",
         "GET",
@@ -392,6 +480,19 @@ MATRIX = [
         "POST",
         lambda w: f"/admin/organisations/{w.rows['pending']}/verify",
         only(MOVED, "site_admin"),
+    ),
+    Entry(
+        "admin.unverify",
+        "GET",
+        lambda w: f"/admin/organisations/{w.body.id}/unverify",
+        only(OK, "site_admin"),
+    ),
+    Entry(
+        "admin.unverify",
+        "POST",
+        lambda w: f"/admin/organisations/{w.make.public_body(name='Trekkes tilbake kommune').id}/unverify",
+        only(MOVED, "site_admin"),
+        {"reason": "Feil organisasjonsnummer."},
     ),
     # -- early market dialogue ---------------------------------------------------------------
     Entry(

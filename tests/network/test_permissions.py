@@ -236,6 +236,23 @@ LOGIN_REQUIRED = [
     ("post", "/account/two-factor", "twofactor.enable"),
     ("post", "/account/two-factor/recovery-codes", "twofactor.recovery_codes"),
     ("post", "/account/two-factor/disable", "twofactor.disable"),
+    ("get", "/account", "account.index"),
+    ("post", "/account", "account.index"),
+    ("get", "/account/password", "account.password"),
+    ("post", "/account/password", "account.password"),
+    ("get", "/account/email", "account.email"),
+    ("post", "/account/email", "account.email"),
+    ("get", "/account/deactivate", "account.deactivate"),
+    ("post", "/account/deactivate", "account.deactivate"),
+    ("post", "/account/export", "account.export"),
+    ("get", "/account/delete", "account.delete"),
+    ("post", "/account/delete", "account.delete"),
+    ("post", "/organisations/members/1/role", "organisations.change_role"),
+    ("get", "/organisations/members/1/remove", "organisations.remove_member"),
+    ("post", "/organisations/members/1/remove", "organisations.remove_member"),
+    ("post", "/organisations/invitations/1/withdraw", "organisations.withdraw_invitation"),
+    ("get", "/admin/organisations/{body}/unverify", "admin.unverify"),
+    ("post", "/admin/organisations/{body}/unverify", "admin.unverify"),
 ]
 
 # Routes anyone may open (what they show is checked by the rules below and in the test_*_views.py files).
@@ -263,6 +280,8 @@ PUBLIC_ENDPOINTS = {
     "auth.reset_password",
     # Only after the right password in the same browser; otherwise it sends to the login.
     "twofactor.login_code",
+    # The link mailed to a new e-mail address: the token in the address is the proof.
+    "account.confirm_email",
 }
 
 # One form body that would pass every form above, so a refusal is never just a form error.
