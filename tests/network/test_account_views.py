@@ -7,6 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from network.extensions import db
 from network.models import AuditEntry, EmailChange, PasswordReset, User, utcnow
@@ -69,6 +70,9 @@ def test_the_security_events_are_paginated_newest_first(app, login, client, body
         )
     db.session.commit()
     login(body_admin)
+    # Signing in is an event too; this test reads the three above.
+    db.session.execute(sa.delete(AuditEntry).where(AuditEntry.action == "security.sign_in"))
+    db.session.commit()
 
     first, second = text(client.get("/account")), text(client.get("/account?page=2"))
 
