@@ -45,6 +45,16 @@ ACTIONS = {
     "security.reactivated": _l("Account opened again"),
     "security.data_exported": _l("Copy of the account's data downloaded"),
     "security.account_deleted": _l("Account deleted"),
+    "security.sign_in": _l("Signed in"),
+    "security.sign_in_failed": _l("Failed sign-in"),
+    "security.locked": _l("Sign-in locked after failed attempts"),
+    "security.signed_out": _l("Signed out"),
+    "security.session_ended": _l("A signed-in session ended"),
+    "security.sessions_revoked": _l("Signed out everywhere else"),
+    "security.2fa_enabled": _l("Two-factor sign-in turned on"),
+    "security.2fa_disabled": _l("Two-factor sign-in turned off"),
+    "security.recovery_code_used": _l("Recovery code used"),
+    "security.recovery_codes_new": _l("New recovery codes made"),
 }
 
 
