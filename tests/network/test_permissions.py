@@ -232,6 +232,11 @@ LOGIN_REQUIRED = [
     ("get", "/notifications/settings", "notifications.preferences"),
     ("post", "/notifications/settings", "notifications.preferences"),
     ("get", "/audit", "audit.index"),
+    ("get", "/account/sessions", "sessions.index"),
+    ("get", "/account/sessions/1/end", "sessions.end"),
+    ("post", "/account/sessions/1/end", "sessions.end"),
+    ("get", "/account/sessions/end-others", "sessions.end_others"),
+    ("post", "/account/sessions/end-others", "sessions.end_others"),
 ]
 
 # Routes anyone may open (what they show is checked by the rules below and in the test_*_views.py files).
