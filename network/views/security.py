@@ -113,7 +113,7 @@ def _user_of_this_session(user_id: str):
                 "info",
             )
         return None
-    request.environ[SESSION_ID_KEY] = checked.session.id
+    request.environ[SESSION_ID_KEY] = checked.row.id
     return checked.user
 
 
