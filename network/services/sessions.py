@@ -46,7 +46,7 @@ class Checked:
     the token was unknown or already ended)."""
 
     user: User | None
-    session: UserSession | None = None
+    row: UserSession | None = None
     ended: Ended | None = None
 
 

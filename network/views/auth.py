@@ -34,7 +34,8 @@ def start_session(user) -> None:
     g.pop("csrf_token", None)
     if language:
         session["lang"] = language
-    login_user(user)
+    if not login_user(user):
+        return  # an inactive account: Flask-Login refuses it, and no session is opened
     session[SESSION_TOKEN] = sessions_service.start(
         user, client_address(), request.user_agent.string, replacing=previous
     )

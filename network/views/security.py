@@ -37,6 +37,8 @@ CONTENT_SECURITY_POLICY = "; ".join(
 # user id, the language and the CSRF secret); the session itself lives on the server.
 SESSION_TOKEN = "sid"
 SECURE_COOKIE_NAME = "__Host-session"
+# Where the request keeps the id of its checked session (per request, unlike g in the tests' shared context).
+SESSION_ID_KEY = "behovsborsen.session_id"
 
 
 class SessionInterface(SecureCookieSessionInterface):
@@ -111,7 +113,7 @@ def _user_of_this_session(user_id: str):
                 "info",
             )
         return None
-    g.user_session_id = checked.session.id
+    request.environ[SESSION_ID_KEY] = checked.row.id
     return checked.user
 
 
@@ -125,7 +127,7 @@ def _end_this_session(sender, user=None, **extra) -> None:
 
 def current_session_id() -> int | None:
     """The id of this browser's open session (after the check), for "this browser" in the list."""
-    return g.get("user_session_id")
+    return request.environ.get(SESSION_ID_KEY)
 
 
 def form_again_after_expired_token(exc: CSRFError):

@@ -253,6 +253,11 @@ LOGIN_REQUIRED = [
     ("post", "/organisations/invitations/1/withdraw", "organisations.withdraw_invitation"),
     ("get", "/admin/organisations/{body}/unverify", "admin.unverify"),
     ("post", "/admin/organisations/{body}/unverify", "admin.unverify"),
+    ("get", "/account/sessions", "sessions.index"),
+    ("get", "/account/sessions/1/end", "sessions.end"),
+    ("post", "/account/sessions/1/end", "sessions.end"),
+    ("get", "/account/sessions/end-others", "sessions.end_others"),
+    ("post", "/account/sessions/end-others", "sessions.end_others"),
 ]
 
 # Routes anyone may open (what they show is checked by the rules below and in the test_*_views.py files).

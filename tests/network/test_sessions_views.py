@@ -444,3 +444,13 @@ def test_the_browser_is_named_from_its_user_agent():
     assert describe(edge) == ("Edge", "Windows")
     assert describe("curl/8.5") == ("", "")
     assert describe("") == ("", "")
+
+
+def test_no_session_is_opened_for_an_inactive_account(app, monkeypatch, user):
+    monkeypatch.setattr(User, "is_active", property(lambda self: False))
+
+    with app.test_request_context():
+        start_session(user)
+        assert "sid" not in session
+
+    assert rows() == []
