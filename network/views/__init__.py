@@ -14,6 +14,7 @@ from network.views import (
     coordination,
     dialogue,
     main,
+    moderation,
     needs,
     notifications,
     organisations,
@@ -35,6 +36,7 @@ BLUEPRINT_MODULES = (
     coordination,
     notifications,
     audit,
+    moderation,
 )
 
 

@@ -6,7 +6,7 @@ from flask import Blueprint, abort, current_app, render_template
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from network import permissions
+from network import labels, permissions
 from network.services import accounts as accounts_service
 from network.services import audit as audit_service
 from network.views.forms_util import id_arg, page_arg
@@ -34,6 +34,7 @@ ACTIONS = {
     "group.request_declined": _l("Request to join declined"),
     "group.add_need": _l("Need brought to a coordination group"),
     "group.stage": _l("Coordination group moved to another stage"),
+    **labels.MODERATION_ACTIONS,
 }
 
 
