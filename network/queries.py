@@ -62,7 +62,9 @@ def needs_page(stage: str | None, domain: str | None, page: int, per_page: int):
     )
 
 
-def needs_of_organisation(org_id: int, include_drafts: bool, include_hidden: bool | None = None) -> list[Need]:
+def needs_of_organisation(
+    org_id: int, include_drafts: bool, include_hidden: bool | None = None
+) -> list[Need]:
     """The body's needs; its own people see drafts and hidden ones (include_hidden defaults to
     include_drafts), site administrators hidden ones too."""
     query = sa.select(Need).where(Need.organisation_id == org_id)

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 import sqlalchemy as sa
 from flask import current_app, url_for
 from flask_login import UserMixin
-from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from network.extensions import db
@@ -100,10 +100,7 @@ class Hideable:
 
     hidden_at: Mapped[datetime | None]
     hidden_reason: Mapped[str | None] = mapped_column(sa.String(500))
-
-    @declared_attr
-    def hidden_by_id(cls) -> Mapped[int | None]:
-        return mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    hidden_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
 
     @property
     def is_removed(self) -> bool:

@@ -122,9 +122,7 @@ def hide(kind: str, item_id: int):
         else:
             flash(_("It is hidden, and the organisation's administrators are told why."), "success")
             return redirect(url_for("moderation.queue"))
-    return render_template(
-        "moderation/hide.html", form=form, item=item, link=item_link(item)
-    ), form_status()
+    return render_template("moderation/hide.html", form=form, item=item, link=item_link(item)), form_status()
 
 
 @bp.post("/admin/reports/<kind>/<int:item_id>/unhide")

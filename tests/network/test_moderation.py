@@ -94,13 +94,15 @@ def test_a_signed_in_user_reports_a_need_from_its_page(signed_in, need, supplier
 
     form = client.get(f"/report/need/{need.id}")
     assert form.status_code == 200
-    assert 'type="radio"' in text(form) and "<legend>" in text(form)
+    assert 'type="radio"' in text(form)
+    assert "<legend>" in text(form)
     response = _report(client, "need", need.id)
 
     assert location(response).endswith(f"/needs/{need.id}")
     [report] = rows(Report)
     assert (report.kind, report.target_id, report.reporter_id) == ("need", need.id, supplier_user.id)
-    assert report.details == "Navn og adresse" and report.is_open
+    assert report.details == "Navn og adresse"
+    assert report.is_open
 
 
 def test_each_kind_can_be_reported(
@@ -151,9 +153,12 @@ def test_other_needs_a_text_and_the_text_is_length_limited(signed_in, need, supp
     long = _report(client, "need", need.id, reason="wrong", details="x" * 1001)
     no_reason = client.post(f"/report/need/{need.id}", data={"details": "Noe"})
 
-    assert empty.status_code == 422 and 'id="details-error"' in text(empty)
-    assert long.status_code == 422 and "x" * 1001 in text(long)
-    assert no_reason.status_code == 422 and 'id="reason-error"' in text(no_reason)
+    assert empty.status_code == 422
+    assert 'id="details-error"' in text(empty)
+    assert long.status_code == 422
+    assert "x" * 1001 in text(long)
+    assert no_reason.status_code == 422
+    assert 'id="reason-error"' in text(no_reason)
     assert count(Report) == 0
 
 
@@ -183,8 +188,10 @@ def test_the_queue_shows_the_item_its_owner_and_the_reasons(signed_in, need, sup
 
     page = text(signed_in(site_admin).get("/admin/reports"))
 
-    assert HIDDEN_TITLE in page and "Eierkommune" in page
-    assert "Personal data that should not be here" in page and "Det står et navn her" in page
+    assert HIDDEN_TITLE in page
+    assert "Eierkommune" in page
+    assert "Personal data that should not be here" in page
+    assert "Det står et navn her" in page
 
 
 def test_a_hidden_need_is_gone_for_strangers_and_marked_for_its_owner_and_site_admins(
@@ -199,7 +206,8 @@ def test_a_hidden_need_is_gone_for_strangers_and_marked_for_its_owner_and_site_a
 
     assert location(response).endswith("/admin/reports")
     [report] = rows(Report)
-    assert report.outcome == ReportOutcome.HIDDEN and not report.is_open
+    assert report.outcome == ReportOutcome.HIDDEN
+    assert not report.is_open
     assert stranger.get(f"/needs/{need.id}").status_code == 404
     assert HIDDEN_TITLE not in text(stranger.get("/needs"))
     assert HIDDEN_TITLE not in text(stranger.get("/"))
@@ -215,7 +223,8 @@ def test_a_hidden_need_is_gone_for_strangers_and_marked_for_its_owner_and_site_a
     for viewer in (body_admin, site_admin):
         page = signed_in(viewer).get(f"/needs/{need.id}")
         assert page.status_code == 200
-        assert "Hidden by a moderator:" in text(page) and REASON in text(page)
+        assert "Hidden by a moderator:" in text(page)
+        assert REASON in text(page)
     assert HIDDEN_TITLE in text(signed_in(body_admin).get("/needs/mine"))
 
 
@@ -280,16 +289,19 @@ def test_a_hidden_question_and_post_read_removed_to_others(
 
     page = text(client.get(f"/needs/{need.id}"))
     assert "[removed by a moderator]" in page
-    assert "Ola Nordmann" not in page and "Storgata" not in page
+    assert "Ola Nordmann" not in page
+    assert "Storgata" not in page
     assert "Ola Nordmann" not in text(client.get(f"/api/needs/{need.id}"))
     # The asker's own organisation still sees its question, marked.
     own = text(signed_in(supplier_user).get(f"/needs/{need.id}"))
-    assert "Ola Nordmann" in own and "Hidden by a moderator:" in own
+    assert "Ola Nordmann" in own
+    assert "Hidden by a moderator:" in own
     # The post: removed for another member, shown marked to the author's body.
     db.session.add(GroupMember(group_id=group_id, organisation_id=member.id, status=MembershipStatus.MEMBER))
     db.session.commit()
     other = text(signed_in(member_user).get(f"/coordination-groups/{group_id}"))
-    assert "[removed by a moderator]" in other and "99 99 99 99" not in other
+    assert "[removed by a moderator]" in other
+    assert "99 99 99 99" not in other
     assert "99 99 99 99" in text(signed_in(body_admin).get(f"/coordination-groups/{group_id}"))
 
 
@@ -310,12 +322,15 @@ def test_dismissing_closes_the_report_and_keeps_the_item(signed_in, client, need
 def test_hiding_needs_a_reason(signed_in, need, site_admin):
     response = _hide(signed_in(site_admin), "need", need.id, reason="")
 
-    assert response.status_code == 422 and 'id="reason-error"' in text(response)
+    assert response.status_code == 422
+    assert 'id="reason-error"' in text(response)
     db.session.expire_all()
     assert need.hidden_at is None
 
 
-def test_every_moderation_action_is_in_the_audit_log(signed_in, make, need, supplier, supplier_user, site_admin):
+def test_every_moderation_action_is_in_the_audit_log(
+    signed_in, make, need, supplier, supplier_user, site_admin
+):
     _report(signed_in(supplier_user), "need", need.id)
     admin = signed_in(site_admin)
     admin.post(f"/admin/reports/need/{need.id}/dismiss")
@@ -334,7 +349,9 @@ def test_every_moderation_action_is_in_the_audit_log(signed_in, make, need, supp
     ):
         assert action in actions
     log = text(admin.get("/audit"))
-    assert "Hidden by a moderator" in log and "Organisation suspended" in log and "Report dismissed" in log
+    assert "Hidden by a moderator" in log
+    assert "Organisation suspended" in log
+    assert "Report dismissed" in log
 
 
 # -- suspending an organisation ---------------------------------------------------------------
@@ -354,7 +371,8 @@ def test_a_suspended_organisations_user_cannot_sign_in_and_its_needs_are_gone(
     # The existing session ends at its next request, with a page that says why.
     ended = session.get("/needs/mine")
     assert ended.status_code == 403
-    assert "Your organisation is suspended" in text(ended) and "Brudd på vilkårene" in text(ended)
+    assert "Your organisation is suspended" in text(ended)
+    assert "Brudd på vilkårene" in text(ended)
     assert "/login" in location(session.get("/needs/mine"))
     # Signing in again does not give a session.
     fresh = app.test_client()
@@ -367,7 +385,9 @@ def test_a_suspended_organisations_user_cannot_sign_in_and_its_needs_are_gone(
     assert "Brudd på vilkårene" in mails_to(app, body_admin.email)[0].get_content()
 
 
-def test_lifting_the_suspension_restores_sign_in_and_the_needs(app, signed_in, client, need, body, body_admin, site_admin):
+def test_lifting_the_suspension_restores_sign_in_and_the_needs(
+    app, signed_in, client, need, body, body_admin, site_admin
+):
     admin = signed_in(site_admin)
     admin.post(f"/admin/organisations/{body.id}/suspend", data={"reason": "Brudd på vilkårene"})
 
@@ -385,7 +405,8 @@ def test_suspending_needs_a_reason_and_is_offered_on_the_organisation_page(signe
 
     response = admin.post(f"/admin/organisations/{body.id}/suspend", data={"reason": "  "})
 
-    assert response.status_code == 422 and 'id="reason-error"' in text(response)
+    assert response.status_code == 422
+    assert 'id="reason-error"' in text(response)
     db.session.expire_all()
     assert body.suspended_at is None
 
@@ -407,7 +428,8 @@ def test_no_one_but_a_site_admin_may_moderate(signed_in, make, need, body, body_
         assert suspend.status_code == 403
         assert client.post(f"/admin/organisations/{body.id}/unsuspend").status_code == 403
     db.session.expire_all()
-    assert need.hidden_at is None and body.suspended_at is None
+    assert need.hidden_at is None
+    assert body.suspended_at is None
     assert rows(Report)[0].is_open
 
 

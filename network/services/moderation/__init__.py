@@ -11,15 +11,19 @@ from network.services.moderation.reports import (
     DETAILS_MAX,
     AlreadyReportedError,
     ReportDraft,
-    ReportLimitError,
     ReportedItem,
+    ReportLimitError,
     find_item,
     hidden_items,
     open_reports,
     report_item,
     reportable_item,
 )
-from network.services.moderation.suspension import suspend_organisation, suspended_organisations, unsuspend_organisation
+from network.services.moderation.suspension import (
+    suspend_organisation,
+    suspended_organisations,
+    unsuspend_organisation,
+)
 
 __all__ = [
     "DETAILS_MAX",

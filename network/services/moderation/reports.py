@@ -105,7 +105,9 @@ def _may_see(user: User, item: ReportedItem) -> bool:
     if item.kind == ReportKind.QUESTION:
         if not can_view_need(user, record.need):
             return False
-        return record.is_answered or user.belongs_to(record.need.organisation_id) or record.asker_id == user.id
+        return (
+            record.is_answered or user.belongs_to(record.need.organisation_id) or record.asker_id == user.id
+        )
     return can_see_discussion(user, record.group)
 
 
@@ -136,9 +138,7 @@ def report_item(actor: User, kind: str, item_id: int, draft: ReportDraft) -> Rep
         raise ValidationError(_("Choose a reason."), field="reason") from None
     details = clean(draft.details or "")
     if len(details) > DETAILS_MAX:
-        raise ValidationError(
-            _("Write at most %(max)d characters.", max=DETAILS_MAX), field="details"
-        )
+        raise ValidationError(_("Write at most %(max)d characters.", max=DETAILS_MAX), field="details")
     if reason == ReportReason.OTHER and not details:
         raise ValidationError(_("Tell us what is wrong."), field="details")
     if _open_report_of(actor, item) is not None:
@@ -150,7 +150,9 @@ def report_item(actor: User, kind: str, item_id: int, draft: ReportDraft) -> Rep
         .where(Report.reporter_id == actor.id, Report.created_at >= since)
     )
     if made >= int(current_app.config["REPORTS_PER_DAY"]):
-        raise ReportLimitError(_("You have sent as many reports as one person can in a day. Try again tomorrow."))
+        raise ReportLimitError(
+            _("You have sent as many reports as one person can in a day. Try again tomorrow.")
+        )
     report = Report(kind=item.kind, target_id=item.record.id, reporter=actor, reason=reason, details=details)
     db.session.add(report)
     commit(None)
