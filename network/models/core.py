@@ -175,7 +175,8 @@ class User(UserMixin, db.Model):
     locale: Mapped[str] = mapped_column(sa.String(5), default="nb", server_default="nb")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    organisation: Mapped[Organisation | None] = relationship(back_populates="users")
+    # Joined: every request asks whether the user is active, which reads the organisation.
+    organisation: Mapped[Organisation | None] = relationship(back_populates="users", lazy="joined")
 
     @property
     def is_active(self) -> bool:
