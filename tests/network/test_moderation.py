@@ -106,7 +106,7 @@ def test_a_signed_in_user_reports_a_need_from_its_page(signed_in, need, supplier
 
 
 def test_each_kind_can_be_reported(
-    app, signed_in, make, need, peer_need, capability, body_admin, supplier_user
+    app, signed_in, make, need, peer_need, capability, body_admin, supplier_user, site_admin
 ):
     with app.test_request_context():
         question = dialogue.ask_question(supplier_user, need, dialogue.QuestionDraft("Hva med personvern?"))
@@ -121,6 +121,10 @@ def test_each_kind_can_be_reported(
     # The body sees the question and the post with their report links.
     assert f'href="/report/question/{question.id}"' in text(client.get(f"/needs/{need.id}"))
     assert f'href="/report/post/{post.id}"' in text(client.get(f"/coordination-groups/{group.id}"))
+    queue = text(signed_in(site_admin).get("/admin/reports"))
+    for label in ("Capability:", "Question in a market dialogue:", "Post in a coordination group:"):
+        assert label in queue
+    assert "Hva med personvern?" in queue and "Et innlegg i gruppen" in queue
 
 
 def test_what_one_cannot_see_one_cannot_report(app, signed_in, make, body, body_admin, supplier_user):
