@@ -331,6 +331,10 @@ def test_supplier_pages_have_no_axe_violations(page: Page, axe: Axe, world: Worl
     axe.check("edit capability", f"/capabilities/{world.capability_id}/edit")
     axe.check("remove a capability", f"/capabilities/{world.capability_id}/delete")
     axe.check("inbox, supplier", "/notifications")
+    axe.check("report a need", f"/report/need/{world.need_id}")
+    page.locator("main form button[type=submit]").click()
+    expect(page.locator(".error-summary")).to_be_visible()
+    axe.check("report a need, with errors")
     axe.assert_clean()
 
 
@@ -338,6 +342,9 @@ def test_administration_pages_have_no_axe_violations(page: Page, axe: Axe, world
     login(page, site_admin.email)
     axe.check("admin organisations", "/admin/organisations")
     axe.check("audit log, site administrator", "/audit")
+    axe.check("reports", "/admin/reports")
+    axe.check("hide a need", f"/admin/reports/need/{world.need_id}/hide")
+    axe.check("suspend an organisation", f"/admin/organisations/{world.supplier_id}/suspend")
     axe.assert_clean()
 
 
