@@ -114,6 +114,9 @@ def defaults(instance_path: str) -> dict:
         # Coordination groups one user may start in 24 hours (counted in the database).
         "GROUPS_PER_DAY": 10,
         "AUDIT_PER_PAGE": 50,
+        # Reports one user may send in 24 hours (services/moderation): enough for an honest reader,
+        # too few to flood the site administrators' queue.
+        "REPORTS_PER_DAY": 20,
         # The confidence a match needs to be listed (search/confidence.py says what it means).
         "MATCH_CONFIDENCE": CONFIDENT,
         # Seconds a save may spend checking new strong matches for notices (services/match_notices.py).

@@ -275,6 +275,30 @@ class ConfirmForm(Form):
     """An empty form: a POST with a CSRF token, for buttons such as publish, verify, delete."""
 
 
+# -- moderation -------------------------------------------------------------------------------
+
+
+class ReportForm(Form):
+    reason = RadioField(
+        _l("What is wrong?"), choices=_choices(labels.REPORT_REASONS), validators=[DataRequired()]
+    )
+    details = TextAreaField(
+        _l("Tell us more"),
+        description=_l("Optional, except for “Something else”. At most 1000 characters."),
+        validators=[Optional(), Length(max=1000)],
+    )
+
+
+class ModerationReasonForm(Form):
+    """The reason for hiding an item or suspending an organisation; the organisation is told it."""
+
+    reason = TextAreaField(
+        _l("Reason"),
+        description=_l("The organisation's administrators get it by e-mail. At most 500 characters."),
+        validators=[DataRequired(), Length(max=500)],
+    )
+
+
 # -- coordination groups ----------------------------------------------------------------------
 
 

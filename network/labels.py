@@ -54,6 +54,27 @@ KINDS = {
     "public_body": _l("Public body"),
     "supplier": _l("Supplier"),
 }
+REPORT_REASONS = {
+    "wrong": _l("Wrong or misleading"),
+    "offensive": _l("Offensive"),
+    "personal_data": _l("Personal data that should not be here"),
+    "spam": _l("Spam or advertising"),
+    "other": _l("Something else"),
+}
+REPORT_KINDS = {
+    "need": _l("Need"),
+    "capability": _l("Capability"),
+    "question": _l("Question in a market dialogue"),
+    "post": _l("Post in a coordination group"),
+}
+# The moderation entries of the audit log (views/audit.py shows them with the others).
+MODERATION_ACTIONS = {
+    "moderation.hide": _l("Hidden by a moderator"),
+    "moderation.unhide": _l("Shown again by a moderator"),
+    "moderation.dismiss": _l("Report dismissed"),
+    "organisation.suspend": _l("Organisation suspended"),
+    "organisation.unsuspend": _l("Suspension lifted"),
+}
 CPV_LEVELS = {
     "code": _l("same CPV code"),
     "class": _l("same CPV class"),
@@ -92,6 +113,14 @@ def response_status(code) -> str:
 
 def kind(code) -> str:
     return str(KINDS.get(_value(code), _value(code)))
+
+
+def report_reason(code) -> str:
+    return str(REPORT_REASONS.get(_value(code), _value(code)))
+
+
+def report_kind(code) -> str:
+    return str(REPORT_KINDS.get(_value(code), _value(code)))
 
 
 def locale() -> str:

@@ -14,9 +14,33 @@ def _member(user: User | None, organisation_id: int | None) -> bool:
     return user is not None and user.is_authenticated and user.belongs_to(organisation_id)
 
 
+def _site_admin(user: User | None) -> bool:
+    return user is not None and user.is_authenticated and user.is_site_admin
+
+
+def sees_hidden(user: User | None, organisation_id: int | None) -> bool:
+    """Who still sees what a moderator hid (marked so): its own organisation and site administrators."""
+    return _member(user, organisation_id) or _site_admin(user)
+
+
 def can_view_need(user: User | None, need: Need) -> bool:
-    """Published needs are public; a draft only for its own body's people."""
-    return need.is_published or _member(user, need.organisation_id)
+    """Published needs are public; a draft only for its own body's people. A hidden need (by a
+    moderator, or of a suspended body) only for its own body's people and site administrators."""
+    if _member(user, need.organisation_id):
+        return True
+    if not need.is_published:
+        return False
+    return not need.is_hidden or _site_admin(user)
+
+
+def can_view_capability(user: User | None, cap: Capability) -> bool:
+    return not cap.is_hidden or sees_hidden(user, cap.organisation_id)
+
+
+def removed_for(user: User | None, item, organisation_id: int | None) -> bool:
+    """A hidden question or post reads "[removed by a moderator]" except to its author's organisation
+    and site administrators."""
+    return item.is_removed and not sees_hidden(user, organisation_id)
 
 
 def can_edit_need(user: User | None, need: Need) -> bool:

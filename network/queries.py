@@ -8,11 +8,25 @@ from network.extensions import db
 from network.models import Capability, Need, Organisation, OrgKind, Response, Stage, User
 
 
+def _suspended_ids():
+    return sa.select(Organisation.id).where(Organisation.suspended_at.is_not(None))
+
+
+def public_needs():
+    """What anyone sees of the needs: not hidden by a moderator, not of a suspended body (drafts are
+    the caller's to leave out)."""
+    return sa.and_(Need.hidden_at.is_(None), Need.organisation_id.not_in(_suspended_ids()))
+
+
+def public_capabilities():
+    return sa.and_(Capability.hidden_at.is_(None), Capability.organisation_id.not_in(_suspended_ids()))
+
+
 def newest_open_needs(domain, limit: int = 4) -> list[Need]:
     return list(
         db.session.scalars(
             sa.select(Need)
-            .where(Need.stage == Stage.OPEN, Need.domain == domain)
+            .where(Need.stage == Stage.OPEN, Need.domain == domain, public_needs())
             .order_by(Need.published_at.desc(), Need.id.desc())
             .limit(limit)
         )
@@ -24,18 +38,18 @@ def site_figures() -> dict[str, int]:
         return db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
 
     return {
-        "open_needs": count(sa.select(Need.id).where(Need.stage == Stage.OPEN)),
+        "open_needs": count(sa.select(Need.id).where(Need.stage == Stage.OPEN, public_needs())),
         "public_bodies": count(
             sa.select(Organisation.id).where(Organisation.kind == OrgKind.PUBLIC_BODY, Organisation.verified)
         ),
         "suppliers": count(sa.select(Organisation.id).where(Organisation.kind == OrgKind.SUPPLIER)),
-        "capabilities": count(sa.select(Capability.id)),
+        "capabilities": count(sa.select(Capability.id).where(public_capabilities())),
     }
 
 
 def needs_page(stage: str | None, domain: str | None, page: int, per_page: int):
     """Published needs, newest first (the browsing list; full-text search is on the search page)."""
-    query = sa.select(Need).where(Need.stage != Stage.DRAFT)
+    query = sa.select(Need).where(Need.stage != Stage.DRAFT, public_needs())
     if stage:
         query = query.where(Need.stage == stage)
     if domain:
@@ -48,10 +62,16 @@ def needs_page(stage: str | None, domain: str | None, page: int, per_page: int):
     )
 
 
-def needs_of_organisation(org_id: int, include_drafts: bool) -> list[Need]:
+def needs_of_organisation(
+    org_id: int, include_drafts: bool, include_hidden: bool | None = None
+) -> list[Need]:
+    """The body's needs; its own people see drafts and hidden ones (include_hidden defaults to
+    include_drafts), site administrators hidden ones too."""
     query = sa.select(Need).where(Need.organisation_id == org_id)
     if not include_drafts:
         query = query.where(Need.stage != Stage.DRAFT)
+    if not (include_drafts if include_hidden is None else include_hidden):
+        query = query.where(public_needs())
     return list(db.session.scalars(query.order_by(Need.updated_at.desc())))
 
 
@@ -64,6 +84,13 @@ def response_counts(need_ids: list[int]) -> dict[int, int]:
         .group_by(Response.need_id)
     )
     return dict(rows.all())
+
+
+def capabilities_of_organisation(org_id: int, include_hidden: bool) -> list[Capability]:
+    query = sa.select(Capability).where(Capability.organisation_id == org_id)
+    if not include_hidden:
+        query = query.where(public_capabilities())
+    return list(db.session.scalars(query.order_by(Capability.id)))
 
 
 def members(org_id: int) -> list[User]:

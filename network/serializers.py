@@ -107,6 +107,10 @@ def _need_dict(need: Need, group_id: int | None, questions: list) -> dict:
 
 
 def question_dict(question) -> dict:
+    if question.is_removed:
+        # The API answers as an anonymous visitor sees the page.
+        removed = _("[removed by a moderator]")
+        return {"text": removed, "answer": removed, "answered_at": _when(question.answered_at)}
     return {"text": question.text, "answer": question.answer, "answered_at": _when(question.answered_at)}
 
 
@@ -254,7 +258,7 @@ def coordination_group_dict(group: CoordinationGroup) -> dict:
         "lead": organisation_summary(group.lead),
         # Every member body, the lead included.
         "members": [organisation_summary(org) for org in group.members],
-        "needs": [need_summary(need) for need in group.needs if need.is_published],
+        "needs": [need_summary(need) for need in group.needs if need.is_published and not need.is_hidden],
         "created_at": _when(group.created_at),
         "updated_at": _when(group.updated_at),
     }

@@ -40,11 +40,12 @@ def need_text(need: Need) -> str:
 
 def is_indexed(record) -> bool:
     """Only what anyone may see goes into the index: published needs, suppliers' capabilities and
-    organisations other than unverified public bodies."""
+    organisations other than unverified public bodies. A need or capability hidden by a moderator (or
+    of a suspended organisation) is out, like a draft, so no search or match list shows it."""
     if isinstance(record, Need):
-        return record.stage != Stage.DRAFT
+        return record.stage != Stage.DRAFT and not record.is_hidden
     if isinstance(record, Capability):
-        return True
+        return not record.is_hidden
     if isinstance(record, Organisation):
         return record.kind == OrgKind.SUPPLIER or record.verified
     return False
@@ -157,7 +158,7 @@ def supplier_match_query(
     org: Organisation, kind: str, limit: int, min_confidence: float, stages: tuple[str, ...] = ()
 ) -> MatchQuery | None:
     """A supplier's match profile: all its capabilities as one (None when it has none)."""
-    caps = list(org.capabilities)
+    caps = [c for c in org.capabilities if not c.is_hidden]
     if not caps:
         return None
     return MatchQuery(

@@ -32,6 +32,7 @@ from network.models.core import (
     utcnow,
 )
 from network.models.dialogue import Meeting, MeetingSignup, Question
+from network.models.moderation import Report, ReportKind, ReportOutcome, ReportReason
 from network.models.notifications import (
     NOTIFICATION_KINDS,
     AlertState,
@@ -88,6 +89,10 @@ __all__ = [
     "PasswordReset",
     "Question",
     "RecoveryCode",
+    "Report",
+    "ReportKind",
+    "ReportOutcome",
+    "ReportReason",
     "Response",
     "ResponseStatus",
     "Role",

@@ -10,7 +10,7 @@ from flask import url_for
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from network.extensions import db
-from network.models.core import Need, Organisation, User, enum_column, utcnow
+from network.models.core import Hideable, Need, Organisation, User, enum_column, utcnow
 
 
 class GroupStage(enum.StrEnum):
@@ -105,7 +105,7 @@ class GroupNeed(db.Model):
     need: Mapped[Need] = relationship()
 
 
-class GroupPost(db.Model):
+class GroupPost(Hideable, db.Model):
     """A message in the group's members-only discussion."""
 
     __tablename__ = "group_posts"
@@ -118,5 +118,5 @@ class GroupPost(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     group: Mapped[CoordinationGroup] = relationship(back_populates="posts")
-    user: Mapped[User | None] = relationship()
+    user: Mapped[User | None] = relationship(foreign_keys=[user_id])
     organisation: Mapped[Organisation | None] = relationship()

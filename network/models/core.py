@@ -94,6 +94,20 @@ def enum_column(cls: type[enum.StrEnum], length: int = 32) -> sa.Enum:
     return sa.Enum(cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e])
 
 
+class Hideable:
+    """A record a site administrator can hide (services/moderation): gone from public pages, lists,
+    search and matches, still shown to its own organisation and to site administrators, marked."""
+
+    hidden_at: Mapped[datetime | None]
+    hidden_reason: Mapped[str | None] = mapped_column(sa.String(500))
+    hidden_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+
+    @property
+    def is_removed(self) -> bool:
+        """Hidden by a moderator (the record itself, not its organisation)."""
+        return self.hidden_at is not None
+
+
 class Organisation(db.Model):
     __tablename__ = "organisations"
 
@@ -114,6 +128,9 @@ class Organisation(db.Model):
     verified: Mapped[bool] = mapped_column(default=False)
     verified_at: Mapped[datetime | None]
     is_example: Mapped[bool] = mapped_column(default=False)
+    # A site administrator suspended it: its users cannot sign in, its needs and capabilities are hidden.
+    suspended_at: Mapped[datetime | None]
+    suspended_reason: Mapped[str | None] = mapped_column(sa.String(500))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -122,6 +139,10 @@ class Organisation(db.Model):
     capabilities: Mapped[list[Capability]] = relationship(
         back_populates="organisation", cascade="all, delete-orphan"
     )
+
+    @property
+    def is_suspended(self) -> bool:
+        return self.suspended_at is not None
 
     @property
     def is_public_body(self) -> bool:
@@ -163,12 +184,16 @@ class User(UserMixin, db.Model):
     # a password reset reopens it.
     deactivated_at: Mapped[datetime | None]
 
-    organisation: Mapped[Organisation | None] = relationship(back_populates="users")
+    # Joined: every request asks whether the user is active, which reads the organisation.
+    organisation: Mapped[Organisation | None] = relationship(back_populates="users", lazy="joined")
 
     @property
     def is_active(self) -> bool:
-        # Flask-Login's flag: login_user refuses an inactive user, and load_user does not load one.
-        return self.deactivated_at is None
+        # Flask-Login's flag: login_user refuses an inactive user and its sessions end. A closed account
+        # is inactive, and so is every user of a suspended organisation.
+        if self.deactivated_at is not None:
+            return False
+        return not (self.organisation is not None and self.organisation.suspended_at is not None)
 
     def set_password(self, password: str) -> None:
         method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
@@ -202,7 +227,7 @@ class Invitation(db.Model):
     invited_by: Mapped[User | None] = relationship()
 
 
-class Need(db.Model):
+class Need(Hideable, db.Model):
     __tablename__ = "needs"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -230,7 +255,7 @@ class Need(db.Model):
     published_at: Mapped[datetime | None] = mapped_column(index=True)
 
     organisation: Mapped[Organisation] = relationship(back_populates="needs")
-    created_by: Mapped[User | None] = relationship()
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
     responses: Mapped[list[Response]] = relationship(back_populates="need", cascade="all, delete-orphan")
 
     @property
@@ -245,11 +270,23 @@ class Need(db.Model):
     def url(self) -> str:
         return url_for("needs.detail", need_id=self.id, _external=True)
 
+    @property
+    def is_hidden(self) -> bool:
+        """Hidden from the public: by a moderator, or while its organisation is suspended."""
+        return self.hidden_at is not None or self.organisation.suspended_at is not None
+
+    @property
+    def hidden_because(self) -> str:
+        """The moderator's reason (or the suspension's), for the organisation and site administrators."""
+        if self.hidden_at is not None:
+            return self.hidden_reason or ""
+        return self.organisation.suspended_reason or ""
+
     def __repr__(self) -> str:
         return f"<Need {self.id} {self.stage} {self.title!r}>"
 
 
-class Capability(db.Model):
+class Capability(Hideable, db.Model):
     __tablename__ = "capabilities"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -272,6 +309,18 @@ class Capability(db.Model):
     @property
     def url(self) -> str:
         return url_for("capabilities.detail", capability_id=self.id, _external=True)
+
+    @property
+    def is_hidden(self) -> bool:
+        """Hidden from the public: by a moderator, or while its organisation is suspended."""
+        return self.hidden_at is not None or self.organisation.suspended_at is not None
+
+    @property
+    def hidden_because(self) -> str:
+        """The moderator's reason (or the suspension's), for the organisation and site administrators."""
+        if self.hidden_at is not None:
+            return self.hidden_reason or ""
+        return self.organisation.suspended_reason or ""
 
 
 class Response(db.Model):

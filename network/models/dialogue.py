@@ -8,10 +8,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from network.extensions import db
-from network.models.core import Need, Organisation, User, utcnow
+from network.models.core import Hideable, Need, Organisation, User, utcnow
 
 
-class Question(db.Model):
+class Question(Hideable, db.Model):
     """A question on a published need. Once answered it is public; the asker never is."""
 
     __tablename__ = "questions"

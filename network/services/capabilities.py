@@ -6,11 +6,11 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 
-from network.errors import NotAllowedError, ValidationError
+from network.errors import NotAllowedError, NotFoundError, ValidationError
 from network.extensions import db
 from network.limits import DESCRIPTION_MAX, REFERENCES_MAX
 from network.models import Capability, Domain, Maturity, Organisation, User
-from network.permissions import can_edit_capability
+from network.permissions import can_edit_capability, can_view_capability
 from network.services import commit, get_or_not_found, rules
 
 
@@ -55,6 +55,14 @@ def check_capability(draft: CapabilityDraft) -> dict:
 
 def get(cap_id: int) -> Capability:
     return get_or_not_found(Capability, cap_id, _("No such capability."))
+
+
+def get_visible(user: User | None, cap_id: int) -> Capability:
+    """The capability, unless a moderator hid it (or its supplier is suspended) from this user."""
+    cap = get(cap_id)
+    if not can_view_capability(user, cap):
+        raise NotFoundError(_("No such capability."))
+    return cap
 
 
 def _require_supplier(actor: User) -> Organisation:

@@ -128,8 +128,10 @@ def suppliers_for_need(
     by_owner: dict[int, list[Hit]] = {}
     for hit in hits:
         by_owner.setdefault(hit.owner_id, []).append(hit)
-    owners = load_in_order(Organisation, list(by_owner))[:limit]
-    caps = {c.id: c for c in load_in_order(Capability, [h.id for h in hits])}
+    # The index leaves hidden capabilities out; a list kept from before the change may not yet.
+    caps = {c.id: c for c in load_in_order(Capability, [h.id for h in hits]) if not c.is_hidden}
+    by_owner = {owner: [h for h in found if h.id in caps] for owner, found in by_owner.items()}
+    owners = [o for o in load_in_order(Organisation, list(by_owner)) if by_owner[o.id]][:limit]
     results = []
     for org in owners:
         owner_hits = by_owner[org.id]
@@ -146,7 +148,7 @@ def suppliers_for_need(
 
 
 def _need_matches(hits: Sequence[Hit]) -> list[NeedMatch]:
-    needs = {n.id: n for n in load_in_order(Need, [h.id for h in hits])}
+    needs = {n.id: n for n in load_in_order(Need, [h.id for h in hits]) if not n.is_hidden}
     return [
         NeedMatch(need=needs[h.id], score=round(h.score, 4), reasons=list(h.reasons), confidence=h.confidence)
         for h in hits

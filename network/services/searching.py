@@ -43,7 +43,9 @@ def search(index: SearchIndex, query: SearchQuery) -> SearchPage:
     records: dict[tuple[str, int], object] = {}
     for kind, model in _MODELS.items():
         ids = [h.id for h in result.hits if h.kind == kind]
-        records.update({(kind, row.id): row for row in load_in_order(model, ids)})
+        rows = load_in_order(model, ids)
+        # Hidden needs and capabilities leave the index; one indexed before the change is still left out.
+        records.update({(kind, row.id): row for row in rows if not getattr(row, "is_hidden", False)})
     items = [
         SearchItem(hit=h, record=records[(h.kind, h.id)]) for h in result.hits if (h.kind, h.id) in records
     ]

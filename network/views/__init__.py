@@ -16,6 +16,7 @@ from network.views import (
     dialogue,
     legal,
     main,
+    moderation,
     needs,
     notifications,
     organisations,
@@ -43,6 +44,7 @@ BLUEPRINT_MODULES = (
     legal,
     twofactor,
     account,
+    moderation,
 )
 
 

@@ -217,7 +217,7 @@ def capabilities():
 
 @bp.get("/capabilities/<int:capability_id>")
 def capability(capability_id: int):
-    return jsonify(serializers.capability_dict(capabilities_service.get(capability_id)))
+    return jsonify(serializers.capability_dict(capabilities_service.get_visible(None, capability_id)))
 
 
 # -- CPV --------------------------------------------------------------------------------------

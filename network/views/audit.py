@@ -6,7 +6,7 @@ from flask import Blueprint, abort, current_app, render_template
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from network import permissions
+from network import labels, permissions
 from network.services import accounts as accounts_service
 from network.services import audit as audit_service
 from network.views.forms_util import id_arg, page_arg
@@ -55,6 +55,7 @@ ACTIONS = {
     "security.2fa_disabled": _l("Two-factor sign-in turned off"),
     "security.recovery_code_used": _l("Recovery code used"),
     "security.recovery_codes_new": _l("New recovery codes made"),
+    **labels.MODERATION_ACTIONS,
 }
 
 

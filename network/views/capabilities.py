@@ -45,7 +45,7 @@ def _editable(capability_id: int) -> Capability:
 
 @bp.get("/<int:capability_id>")
 def detail(capability_id: int):
-    cap = capabilities_service.get(capability_id)
+    cap = capabilities_service.get_visible(current_user, capability_id)
     can_edit = permissions.can_edit_capability(current_user, cap)
     return render_template("capabilities/detail.html", cap=cap, can_edit=can_edit)
 

@@ -6,7 +6,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from network import queries
+from network import permissions, queries
 from network.account_forms import RoleForm
 from network.errors import ConflictError, MailError, NotAllowedError, ValidationError
 from network.forms import ConfirmForm, InviteForm, OrganisationForm
@@ -35,8 +35,20 @@ def index():
 def detail(org_id: int):
     org = accounts_service.get_organisation(org_id)
     is_member = current_user.is_authenticated and current_user.belongs_to(org.id)
-    needs = queries.needs_of_organisation(org.id, include_drafts=is_member) if org.is_public_body else []
-    return render_template("organisations/detail.html", org=org, needs=needs, is_member=is_member)
+    sees_hidden = permissions.sees_hidden(current_user, org.id)
+    needs, capabilities = [], []
+    if org.is_public_body:
+        needs = queries.needs_of_organisation(org.id, include_drafts=is_member, include_hidden=sees_hidden)
+    else:
+        capabilities = queries.capabilities_of_organisation(org.id, include_hidden=sees_hidden)
+    return render_template(
+        "organisations/detail.html",
+        org=org,
+        needs=needs,
+        capabilities=capabilities,
+        is_member=is_member,
+        suspend_form=ConfirmForm() if current_user.is_authenticated and current_user.is_site_admin else None,
+    )
 
 
 @bp.route("/<int:org_id>/edit", methods=["GET", "POST"])

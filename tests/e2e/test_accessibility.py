@@ -345,6 +345,10 @@ def test_supplier_pages_have_no_axe_violations(page: Page, axe: Axe, world: Worl
     axe.check("signed-in sessions", "/account/sessions")
     axe.check("sign out everywhere else", "/account/sessions/end-others")
     axe.check("two-factor sign-in, set-up", "/account/two-factor")
+    axe.check("report a need", f"/report/need/{world.need_id}")
+    page.locator("main form button[type=submit]").click()
+    expect(page.locator(".error-summary")).to_be_visible()
+    axe.check("report a need, with errors")
     axe.assert_clean()
 
 
@@ -354,6 +358,9 @@ def test_administration_pages_have_no_axe_violations(page: Page, axe: Axe, world
     axe.check("withdraw a verification", f"/admin/organisations/{world.oslo_id}/unverify")
     axe.check("audit log, site administrator", "/audit")
     axe.check("two-factor sign-in, on", "/account/two-factor")
+    axe.check("reports", "/admin/reports")
+    axe.check("hide a need", f"/admin/reports/need/{world.need_id}/hide")
+    axe.check("suspend an organisation", f"/admin/organisations/{world.supplier_id}/suspend")
     axe.assert_clean()
 
 

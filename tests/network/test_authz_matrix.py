@@ -18,7 +18,17 @@ import sqlalchemy as sa
 from flask_babel import force_locale
 
 from network.extensions import db
-from network.models import GroupStage, Invitation, Notification, Role, SavedSearch, Stage, UserSession, utcnow
+from network.models import (
+    GroupStage,
+    Invitation,
+    Notification,
+    Report,
+    Role,
+    SavedSearch,
+    Stage,
+    UserSession,
+    utcnow,
+)
 from network.models.notifications import Frequency
 from network.services import coordination, dialogue, needs, responses, sessions
 from network.services.needs import NeedDraft
@@ -147,6 +157,21 @@ class World:
         """An open session of the owning body's admin, on another browser."""
         sessions.start(self.users["body.admin"], "192.0.2.50", "Firefox/128.0 (X11; Linux)")
         return db.session.scalar(sa.select(sa.func.max(UserSession.id)))
+    def hidden_need(self):
+        need = self.make.need(self.body, title="Skjult behov om tilsyn")
+        need.hidden_at, need.hidden_reason = utcnow(), "Personopplysninger"
+        db.session.commit()
+        return need.id
+
+    def reported_need(self):
+        need = self.make.need(self.body, title="Rapportert behov om tilsyn")
+        db.session.add(Report(kind="need", target_id=need.id, reporter=self.users["supplier"], reason="spam"))
+        db.session.commit()
+        return need.id
+
+    def suspended_organisation(self):
+        org = self.make.supplier(suspended_at=utcnow(), suspended_reason="Falske opplysninger")
+        return org.id
 
 
 def build_world(make, app) -> World:
@@ -197,7 +222,7 @@ def build_world(make, app) -> World:
         # The body leads a group with a request to join pending; it is invited to another group.
         own_group = coordination.invite_peer(admin, need, other_need)
         coordination.request_to_join(asker_user, own_group, asker_need)
-        coordination.post_message(admin, own_group, POST_SECRET)
+        post = coordination.post_message(admin, own_group, POST_SECRET)
         inviting_group = coordination.invite_peer(lead_user, lead_need, invited_need)
         open_group = coordination.start_group_with(lead_user, asker_need)
     notice = Notification(
@@ -223,6 +248,7 @@ def build_world(make, app) -> World:
         "search": search.id,
         "pending": pending.id,
         "other_need": other_need.id,
+        "post": post.id,
         "lead_need": lead_need.id,
     }
     return w
@@ -493,6 +519,82 @@ MATRIX = [
         lambda w: f"/admin/organisations/{w.make.public_body(name='Trekkes tilbake kommune').id}/unverify",
         only(MOVED, "site_admin"),
         {"reason": "Feil organisasjonsnummer."},
+    ),
+    # -- moderation: anyone signed in reports what they can see; only site admins moderate -----
+    Entry(
+        "moderation.report",
+        "GET",
+        lambda w: f"/report/need/{w.rows['need']}",
+        expect(OK),
+    ),
+    Entry(
+        "moderation.report",
+        "POST",
+        lambda w: f"/report/need/{w.fresh_need(title='Et behov å rapportere')}",
+        expect(MOVED),
+        {"reason": "spam"},
+    ),
+    Entry(
+        # A group's discussion is for its members: nobody else may see (or report) a post.
+        "moderation.report",
+        "GET",
+        lambda w: f"/report/post/{w.rows['post']}",
+        only(OK, "member", "admin", others=MISSING),
+        secret=POST_SECRET,
+    ),
+    Entry(
+        "moderation.report",
+        "GET",
+        # Only published needs are reported: a draft is missing, even for its own body.
+        lambda w: f"/report/need/{w.rows['draft']}",
+        expect(MISSING),
+        secret=DRAFT_SECRET,
+        sees=(),
+    ),
+    Entry("moderation.queue", "GET", lambda w: "/admin/reports", only(OK, "site_admin")),
+    Entry(
+        "moderation.hide",
+        "GET",
+        lambda w: f"/admin/reports/need/{w.rows['need']}/hide",
+        only(OK, "site_admin"),
+    ),
+    Entry(
+        "moderation.hide",
+        "POST",
+        lambda w: f"/admin/reports/need/{w.fresh_need(title='Et behov å skjule')}/hide",
+        only(MOVED, "site_admin"),
+        {"reason": "Personopplysninger"},
+    ),
+    Entry(
+        "moderation.unhide",
+        "POST",
+        lambda w: f"/admin/reports/need/{w.hidden_need()}/unhide",
+        only(MOVED, "site_admin"),
+    ),
+    Entry(
+        "moderation.dismiss",
+        "POST",
+        lambda w: f"/admin/reports/need/{w.reported_need()}/dismiss",
+        only(MOVED, "site_admin"),
+    ),
+    Entry(
+        "moderation.suspend",
+        "GET",
+        lambda w: f"/admin/organisations/{w.rows['pending']}/suspend",
+        only(OK, "site_admin"),
+    ),
+    Entry(
+        "moderation.suspend",
+        "POST",
+        lambda w: f"/admin/organisations/{w.make.supplier().id}/suspend",
+        only(MOVED, "site_admin"),
+        {"reason": "Falske opplysninger"},
+    ),
+    Entry(
+        "moderation.unsuspend",
+        "POST",
+        lambda w: f"/admin/organisations/{w.suspended_organisation()}/unsuspend",
+        only(MOVED, "site_admin"),
     ),
     # -- early market dialogue ---------------------------------------------------------------
     Entry(

@@ -258,6 +258,16 @@ LOGIN_REQUIRED = [
     ("post", "/account/sessions/1/end", "sessions.end"),
     ("get", "/account/sessions/end-others", "sessions.end_others"),
     ("post", "/account/sessions/end-others", "sessions.end_others"),
+    ("get", "/report/need/{need}", "moderation.report"),
+    ("post", "/report/need/{need}", "moderation.report"),
+    ("get", "/admin/reports", "moderation.queue"),
+    ("get", "/admin/reports/need/{need}/hide", "moderation.hide"),
+    ("post", "/admin/reports/need/{need}/hide", "moderation.hide"),
+    ("post", "/admin/reports/need/{need}/unhide", "moderation.unhide"),
+    ("post", "/admin/reports/need/{need}/dismiss", "moderation.dismiss"),
+    ("get", "/admin/organisations/{body}/suspend", "moderation.suspend"),
+    ("post", "/admin/organisations/{body}/suspend", "moderation.suspend"),
+    ("post", "/admin/organisations/{body}/unsuspend", "moderation.unsuspend"),
 ]
 
 # Routes anyone may open (what they show is checked by the rules below and in the test_*_views.py files).

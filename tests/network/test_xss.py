@@ -17,7 +17,7 @@ from wtforms import PasswordField, StringField
 
 from network import forms
 from network.extensions import db
-from network.models import Capability, Need, Organisation, Question, Role, User, utcnow
+from network.models import Capability, GroupPost, Need, Organisation, Question, Role, User, utcnow
 from network.services import accounts, coordination
 from tests.factories import PASSWORD
 from tests.helpers import sign_in
@@ -174,6 +174,8 @@ COVERED = {
     ("RespondentsMessageForm", "text"),
     ("SavedSearchForm", "name"),
     ("SavedSearchForm", "q"),
+    ("ReportForm", "details"),
+    ("ModerationReasonForm", "reason"),
 }
 
 
@@ -382,6 +384,26 @@ def site(app, make):
     )
     site_admin = make.user(site_admin=True)
     pending = make.public_body(verified=False, name=payload("pending_body"))
+
+    # Moderation: a report with a payload, a group post hidden and a body suspended with payload reasons.
+    posted(
+        supplier_client.post(
+            f"/report/need/{need.id}", data={"reason": "other", "details": payload("report_details")}
+        ),
+        "report",
+    )
+    admin_client = browser(app, site_admin)
+    post_id = db.session.scalar(sa.select(GroupPost.id))
+    posted(
+        admin_client.post(f"/admin/reports/post/{post_id}/hide", data={"reason": payload("hide_reason")}),
+        "hide",
+    )
+    posted(
+        admin_client.post(
+            f"/admin/organisations/{pending.id}/suspend", data={"reason": payload("suspend_reason")}
+        ),
+        "suspend",
+    )
     return {
         "body": body,
         "body_admin": body_admin,
@@ -468,7 +490,14 @@ def test_the_suppliers_pages_show_the_payloads_as_text(app, site):
 
 
 def test_the_site_admins_pages_show_the_payloads_as_text(app, site):
-    pages = ["/admin/organisations", "/audit", f"/audit?organisation={site['body'].id}"]
+    pages = [
+        "/admin/organisations",
+        "/audit",
+        f"/audit?organisation={site['body'].id}",
+        "/admin/reports",
+        f"/organisations/{site['pending'].id}",
+        f"/admin/reports/need/{site['need'].id}/hide",
+    ]
 
     assert check_pages(browser(app, site["site_admin"]), pages) == []
 

@@ -1,0 +1,88 @@
+"""E-mails to an organisation's administrators about moderation, each in the recipient's language. A
+mail that cannot be sent is logged: the moderation itself stands."""
+
+from __future__ import annotations
+
+import logging
+
+import sqlalchemy as sa
+from flask import url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
+from network.extensions import db
+from network.models import Organisation, ReportKind, Role, User
+from network.services.mail import send_mail
+
+log = logging.getLogger(__name__)
+
+
+def _admins(org: Organisation | None) -> list[User]:
+    if org is None:
+        return []
+    return list(
+        db.session.scalars(sa.select(User).where(User.organisation_id == org.id, User.role == Role.ADMIN))
+    )
+
+
+def _send(users: list[User], write) -> None:
+    for user in users:
+        try:
+            with force_locale(user.locale or "nb"):
+                subject, text = write()
+                send_mail(user.email, subject, text)
+        except Exception:
+            log.exception("moderation mail to user %s failed", user.id)
+
+
+def _what(item) -> str:
+    return {
+        ReportKind.NEED: _("Your need"),
+        ReportKind.CAPABILITY: _("Your capability"),
+        ReportKind.QUESTION: _("Your question"),
+        ReportKind.POST: _("Your post in a coordination group"),
+    }[item.kind]
+
+
+def tell_hidden(item, reason: str) -> None:
+    def write():
+        subject = _("%(what)s is hidden by a moderator", what=_what(item))
+        text = _(
+            "%(what)s “%(title)s” on Behovsbørsen is hidden by a site administrator. Only your "
+            "organisation and the site administrators can see it now.\n\nReason: %(reason)s\n\n"
+            "If you think this is a mistake, answer this e-mail.",
+            what=_what(item),
+            title=item.text[:200],
+            reason=reason,
+        )
+        return subject, text
+
+    _send(_admins(item.organisation), write)
+
+
+def tell_suspended(org: Organisation, reason: str) -> None:
+    def write():
+        subject = _("%(name)s is suspended on Behovsbørsen", name=org.name)
+        text = _(
+            "A site administrator has suspended %(name)s on Behovsbørsen. Its users cannot sign in, and "
+            "its needs and capabilities are hidden until the suspension is lifted.\n\nReason: %(reason)s\n\n"
+            "If you think this is a mistake, answer this e-mail.",
+            name=org.name,
+            reason=reason,
+        )
+        return subject, text
+
+    _send(_admins(org), write)
+
+
+def tell_unsuspended(org: Organisation) -> None:
+    def write():
+        subject = _("%(name)s is no longer suspended", name=org.name)
+        text = _(
+            "The suspension of %(name)s on Behovsbørsen is lifted. You can sign in again: %(link)s",
+            name=org.name,
+            link=url_for("auth.login", _external=True),
+        )
+        return subject, text
+
+    _send(_admins(org), write)
