@@ -5,17 +5,18 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, logout_user
+from flask_login import current_user, login_required
 
 from network import permissions
 from network.errors import ValidationError
 from network.forms import ConfirmForm, ModerationReasonForm, ReportForm
 from network.indexing import get_index
-from network.models import ReportKind, User
+from network.models import ReportKind
 from network.services import accounts as accounts_service
 from network.services import moderation as moderation_service
 from network.views.admin import site_admin_required
 from network.views.forms_util import field_error, form_status, require_valid
+from network.views.security import ended_inactive_user
 
 bp = Blueprint("moderation", __name__)
 
@@ -24,16 +25,15 @@ KINDS = tuple(k.value for k in ReportKind)
 
 @bp.before_app_request
 def _end_session_of_a_suspended_organisation():
-    # Flask-Login treats a user who is not active as anonymous; the session still names them, so it is
-    # ended here, once, with a page that says why (the next request is an ordinary anonymous one).
+    # The session check ends the session of a user who is no longer active (views/security.py); when
+    # that is because the organisation is suspended, this request gets a page that says why, once (the
+    # next request is an ordinary anonymous one).
     if request.endpoint == "static":
         return None
-    user = current_user._get_current_object()
-    if not isinstance(user, User) or user.is_active:
+    user = ended_inactive_user()
+    if user is None or user.organisation is None or user.organisation.suspended_at is None:
         return None
-    org = user.organisation
-    logout_user()
-    return render_template("moderation/suspended.html", org=org), 403
+    return render_template("moderation/suspended.html", org=user.organisation), 403
 
 
 @bp.app_template_global()

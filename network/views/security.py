@@ -84,6 +84,16 @@ def register_sessions(app: Flask) -> None:
             current_user._get_current_object()
 
 
+# The user whose session this request ended because the account is no longer active.
+ENDED_INACTIVE_KEY = "behovsborsen.ended_inactive_user"
+
+
+def ended_inactive_user():
+    """The user whose session this request ended for being inactive (closed, suspended), or None."""
+    current_user._get_current_object()
+    return request.environ.get(ENDED_INACTIVE_KEY)
+
+
 def _forget_the_user() -> None:
     for key in ("_user_id", "_fresh", "_id", SESSION_TOKEN):
         session.pop(key, None)
@@ -112,6 +122,9 @@ def _user_of_this_session(user_id: str):
                 ),
                 "info",
             )
+        elif checked.ended == sessions_service.Ended.INACTIVE:
+            # Whoever must say why (a suspended organisation: views/moderation.py) finds the user here.
+            request.environ[ENDED_INACTIVE_KEY] = checked.row.user
         return None
     request.environ[SESSION_ID_KEY] = checked.row.id
     return checked.user

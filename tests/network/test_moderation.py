@@ -14,7 +14,7 @@ from network.models import AuditEntry, GroupMember, MembershipStatus, Report, Re
 from network.services import coordination, dialogue
 from network.services.mail import outbox_messages
 from tests.factories import PASSWORD
-from tests.helpers import HEALTH_TEXT, count, location, rows, text
+from tests.helpers import HEALTH_TEXT, count, location, rows, sign_in, text
 
 pytestmark = pytest.mark.usefixtures("english")
 
@@ -31,7 +31,8 @@ def signed_in(app):
         with client.session_transaction() as session:
             session["lang"] = "en"
         if user is not None:
-            response = client.post("/login", data={"email": user.email, "password": PASSWORD})
+            # The code step too, for accounts with two-factor sign-in (every site administrator).
+            response = sign_in(client, user)
             assert response.status_code == 302
         return client
 
