@@ -12,7 +12,7 @@ from network.errors import ConflictError, NotAllowedError, NotFoundError, Valida
 from network.extensions import db
 from network.models import Need, Response, ResponseStatus, User
 from network.services import commit
-from network.text import clean
+from network.text import clean, one_line
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,7 @@ def submit_response(actor: User, need: Need, draft: ResponseDraft) -> Response:
     message = clean(draft.message)
     if not message:
         raise ValidationError(_("Write a short message to the public body."), field="message")
-    link = clean(draft.link) or None
+    link = one_line(draft.link) or None
     if link and not link.startswith(("https://", "http://")):
         raise ValidationError(_("The link must start with https:// or http://."), field="link")
     if own_response(actor, need) is not None:

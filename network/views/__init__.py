@@ -13,6 +13,7 @@ from network.views import (
     capabilities,
     coordination,
     dialogue,
+    health,
     main,
     needs,
     notifications,
@@ -35,6 +36,7 @@ BLUEPRINT_MODULES = (
     coordination,
     notifications,
     audit,
+    health,
 )
 
 

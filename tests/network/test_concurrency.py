@@ -94,6 +94,7 @@ def server(app, tmp_path):
         **os.environ,
         "PYTHONPATH": str(ROOT),
         "FLASK_SECRET_KEY": "test-secret",
+        "FLASK_SITE_URL": f"http://127.0.0.1:{port}",
         "FLASK_SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
         "FLASK_SEARCH_INDEX_DIR": app.config["SEARCH_INDEX_DIR"],
         "FLASK_SEARCH_STORAGE": "file",

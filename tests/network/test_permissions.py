@@ -254,6 +254,8 @@ PUBLIC_ENDPOINTS = {
     "notifications.unsubscribe",
     "auth.forgot_password",
     "auth.reset_password",
+    "health.healthz",
+    "health.readyz",
 }
 
 # One form body that would pass every form above, so a refusal is never just a form error.
