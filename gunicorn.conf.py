@@ -15,8 +15,10 @@ if os.environ.get("GUNICORN_BIND"):
 # client (two idle sockets made the next visitor wait 15 seconds); a gthread worker keeps waiting
 # connections in a selector and gives a thread only to a request that has arrived.
 worker_class = "gthread"
-# Threads per worker: requests spend most of their time in the database and the index.
-threads = int(os.environ.get("GUNICORN_THREADS", "8"))
+# Threads per worker: requests spend most of their time in the database and the index. With SQLite
+# every write waits for one file lock (at most 5 seconds, then the request fails): keep workers ×
+# threads small there, or use PostgreSQL for a busy site.
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 # Processes: one per core, at least two (a crashed worker is replaced while the other serves), at most
 # four by default (each keeps its own index readers and caches). GUNICORN_WORKERS sets it.
 workers = int(os.environ.get("GUNICORN_WORKERS", str(max(2, min(os.cpu_count() or 1, 4)))))

@@ -110,6 +110,12 @@ def server(app, tmp_path):
             "gunicorn",
             "--workers",
             str(WORKERS),
+            # Processes sharing the index and the database are what is tried here, one request each
+            # at a time as before gunicorn.conf.py (read from this folder) made the workers threaded.
+            "--worker-class",
+            "sync",
+            "--threads",
+            "1",
             "--bind",
             f"127.0.0.1:{port}",
             "--timeout",
