@@ -63,7 +63,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 
 reindex: $(STAMP)
-	$(FLASK) reindex
+	FLASK_ENV=$${FLASK_ENV:-development} $(FLASK) reindex
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -28,17 +28,22 @@ def create_app(overrides: dict | None = None) -> Flask:
     # After the schema step: the session check reads the users table.
     register_sessions(app)
     register_security_headers(app)
+    # Registers its check first in line, ahead of every before_request function above.
+    register_request_checks(app)
     register_error_handlers(app)
     return app
 
 
 def register_config(app: Flask, overrides: dict | None) -> None:
-    from network.config import defaults
+    from network.config import defaults, site_url_problem
 
     app.config.from_mapping(defaults(app.instance_path))
     app.config.from_prefixed_env()
     if overrides:
         app.config.update(overrides)
+    # Production (the web server and the commands alike: they send mails with links) needs SITE_URL.
+    if problem := site_url_problem(app.config):
+        raise RuntimeError(problem)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(app.instance_path)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
@@ -108,6 +113,12 @@ def register_security_headers(app: Flask) -> None:
     from network.views import security
 
     security.register_security_headers(app)
+
+
+def register_request_checks(app: Flask) -> None:
+    from network.views import security
+
+    security.register_request_checks(app)
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -26,6 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def settings(workdir: Path) -> dict[str, str]:
     return {
         "SECRET_KEY": "bench-only-secret",
+        "SITE_URL": "http://localhost",
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{workdir / 'site.db'}",
         "SEARCH_INDEX_DIR": str(workdir / "index"),
         "MAIL_OUTBOX_DIR": str(workdir / "outbox"),

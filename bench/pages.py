@@ -38,6 +38,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         app = create_app(
             {
+                # The test client's address.
+                "SITE_URL": "http://localhost",
                 "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/bench.db",
                 "SEARCH_INDEX_DIR": f"{tmp}/index",
                 "MAIL_OUTBOX_DIR": f"{tmp}/outbox",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from search import CONFIDENT
 
@@ -14,13 +15,54 @@ def is_development(config) -> bool:
     return str(config.get("ENV") or "production").lower() == "development"
 
 
+def site_url_problem(config) -> str | None:
+    """Why the app must not start with this SITE_URL, or None. Production needs it: links in mails and
+    in the API come from it alone, never from the Host header a client sends."""
+    url = config.get("SITE_URL")
+    if not url:
+        if is_development(config) or config.get("TESTING"):
+            return None
+        return (
+            "SITE_URL is not set. Set FLASK_SITE_URL to the site's public address (e.g. "
+            "https://behovsborsen.no): links in e-mails and the API are built from it. On a developer's "
+            "machine set FLASK_ENV=development instead (make run does)."
+        )
+    parts = urlsplit(str(url))
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        return f"SITE_URL {url!r} is not an address such as https://behovsborsen.no (FLASK_SITE_URL)."
+    return None
+
+
+def trusted_hosts(config) -> list[str]:
+    """The host names a request may name: SITE_URL's and TRUSTED_HOSTS (a list, or comma-separated
+    from FLASK_TRUSTED_HOSTS; ".example.no" admits every subdomain)."""
+    extra = config.get("TRUSTED_HOSTS") or []
+    if isinstance(extra, str):
+        extra = extra.split(",")
+    hosts = [str(host).strip().lower() for host in extra if str(host).strip()]
+    site = urlsplit(str(config.get("SITE_URL") or "")).hostname
+    return ([site] if site else []) + hosts
+
+
 def defaults(instance_path: str) -> dict:
     instance = Path(instance_path)
     return {
         # "development" on a developer's machine; see is_development.
         "ENV": "production",
-        # The site's public address (https://behovsborsen.no): every absolute link comes from it.
+        # The site's public address (https://behovsborsen.no): every absolute link comes from it, and
+        # production refuses to start without it (site_url_problem).
         "SITE_URL": None,
+        # Host names besides SITE_URL's that requests may name (a list; comma-separated in
+        # FLASK_TRUSTED_HOSTS; ".example.no" admits its subdomains). Any other Host is answered 400,
+        # except /healthz and /readyz. Flask's name, but the site checks it (views/security.py).
+        "TRUSTED_HOSTS": [],
+        # The largest request body accepted, in bytes; a larger one is answered 413 before it is read.
+        # The largest form (a need: 40,000 characters of text) is well under 1 MB even percent-encoded;
+        # the site takes no file uploads (the bulk import is a command).
+        "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+        # Flask's limits on multipart forms: bytes of one text part kept in memory, and number of parts.
+        "MAX_FORM_MEMORY_SIZE": 500_000,
+        "MAX_FORM_PARTS": 1000,
         "SECRET_KEY": None,
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance / 'behovsborsen.db'}",
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},

@@ -1,11 +1,14 @@
-"""Links into the site: paths for notices and redirects, the one way to link a need, the site's root."""
+"""Links into the site: paths for notices and redirects, the one way to link a need, and absolute links
+(every one built on SITE_URL, never on the Host a request names)."""
 
 from __future__ import annotations
 
 import logging
 from urllib.parse import urlsplit, urlunsplit
 
-from flask import current_app, has_request_context, url_for
+from flask import current_app, has_request_context, request, url_for
+
+from network.config import is_development
 
 log = logging.getLogger(__name__)
 
@@ -46,15 +49,22 @@ def stored_link(link: str | None) -> str | None:
 
 
 def site_root() -> str:
-    """scheme://host for links in e-mails. A request knows it; cron has none, so then SITE_URL
-    (FLASK_SITE_URL) or SERVER_NAME tells, and http://localhost:5000 is the last resort."""
-    if has_request_context():
-        parts = urlsplit(url_for("main.index", _external=True))
-        return f"{parts.scheme}://{parts.netloc}"
+    """scheme://host[/prefix] of every absolute link the site sends or returns (mails, the API, .ics):
+    SITE_URL (FLASK_SITE_URL), never the Host a request names, which its sender chooses. Only a
+    developer's machine without SITE_URL falls back to the request's address or http://localhost:5000
+    (production does not start without SITE_URL, see network.config.site_url_problem)."""
     config = current_app.config
     if config.get("SITE_URL"):
         return str(config["SITE_URL"]).rstrip("/")
-    if config.get("SERVER_NAME"):
-        return f"{config.get('PREFERRED_URL_SCHEME') or 'http'}://{config['SERVER_NAME']}"
-    log.warning("SITE_URL is not set: links in notice mails point to http://localhost:5000")
+    if not (is_development(config) or config.get("TESTING")):
+        raise RuntimeError("SITE_URL is not set: set FLASK_SITE_URL to the site's public address.")
+    if has_request_context():
+        return request.url_root.rstrip("/")
+    log.warning("SITE_URL is not set: links in mails point to http://localhost:5000")
     return "http://localhost:5000"
+
+
+def absolute_url(endpoint: str, _anchor: str = "", **values) -> str:
+    """The one way to an absolute link: site_root() and the endpoint's path ("#anchor" when given)."""
+    path = current_app.url_map.bind("localhost").build(endpoint, values)
+    return site_root() + path + (f"#{_anchor}" if _anchor else "")

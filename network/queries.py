@@ -126,3 +126,13 @@ def organisations_page(kind: str | None, page: int, per_page: int):
     return db.paginate(
         query.order_by(abroad_last, Organisation.name), page=page, per_page=per_page, error_out=False
     )
+
+
+def database_answers() -> bool:
+    """The database takes a query (the readiness check of /readyz)."""
+    try:
+        db.session.execute(sa.text("SELECT 1"))
+        return True
+    except sa.exc.SQLAlchemyError:
+        db.session.rollback()
+        return False

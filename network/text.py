@@ -16,3 +16,10 @@ def clean_text(value: str) -> str:
 def clean(value: str | None) -> str:
     """Stripped, control-free text ('' for None)."""
     return clean_text(value or "").strip()
+
+
+def one_line(value: str | None) -> str:
+    """Text for a single-line field (a name, a title, an address): control-free, and every run of
+    white space, line breaks included (CR, LF, U+2028…), is one space. A name goes into mail headers,
+    where a line break would end the header."""
+    return " ".join(clean_text(str(value or "")).split())

@@ -6,10 +6,10 @@ import enum
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask import url_for
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from network.extensions import db
+from network.links import absolute_url
 from network.models.core import Hideable, Need, Organisation, User, enum_column, utcnow
 
 
@@ -68,7 +68,7 @@ class CoordinationGroup(db.Model):
 
     @property
     def url(self) -> str:
-        return url_for("coordination.detail", group_id=self.id, _external=True)
+        return absolute_url("coordination.detail", group_id=self.id)
 
 
 class GroupMember(db.Model):

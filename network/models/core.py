@@ -6,12 +6,13 @@ import enum
 from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
-from flask import current_app, url_for
+from flask import current_app
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from network.extensions import db
+from network.links import absolute_url
 
 
 def utcnow() -> datetime:
@@ -154,7 +155,7 @@ class Organisation(db.Model):
 
     @property
     def url(self) -> str:
-        return url_for("organisations.detail", org_id=self.id, _external=True)
+        return absolute_url("organisations.detail", org_id=self.id)
 
     def __repr__(self) -> str:
         return f"<Organisation {self.id} {self.name!r}>"
@@ -268,7 +269,7 @@ class Need(Hideable, db.Model):
 
     @property
     def url(self) -> str:
-        return url_for("needs.detail", need_id=self.id, _external=True)
+        return absolute_url("needs.detail", need_id=self.id)
 
     @property
     def is_hidden(self) -> bool:
@@ -308,7 +309,7 @@ class Capability(Hideable, db.Model):
 
     @property
     def url(self) -> str:
-        return url_for("capabilities.detail", capability_id=self.id, _external=True)
+        return absolute_url("capabilities.detail", capability_id=self.id)
 
     @property
     def is_hidden(self) -> bool:

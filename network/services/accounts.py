@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import gettext as _
 from stdnum.no import orgnr
 
@@ -19,10 +19,11 @@ from network import reference
 from network.errors import ConflictError, MailError, NotAllowedError, NotFoundError, ValidationError
 from network.extensions import db
 from network.limits import ORG_DESCRIPTION_MAX
+from network.links import absolute_url
 from network.models import Invitation, Organisation, OrgKind, Role, Sector, User, utcnow
 from network.services import audit, commit, get_or_not_found, rules, security
 from network.services.mail import send_mail
-from network.text import clean
+from network.text import one_line
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +56,7 @@ class RegistrationDraft:
 
 
 def normalise_email(email: str) -> str:
-    return clean(email).lower()
+    return one_line(email).lower()
 
 
 def clean_org_number(value: str | None) -> str | None:
@@ -75,10 +76,10 @@ def check_organisation(draft: OrganisationDraft) -> dict:
         kind = OrgKind(draft.kind)
     except ValueError:
         raise ValidationError(_("Choose public body or supplier."), field="kind") from None
-    name = clean(draft.name)
+    name = one_line(draft.name)
     if not name:
         raise ValidationError(_("The organisation needs a name."), field="name")
-    country = (clean(draft.country) or "NO").upper()
+    country = (one_line(draft.country) or "NO").upper()
     if len(country) != 2 or not country.isalpha():
         raise ValidationError(_("Country must be a two-letter code such as NO."), field="country")
     org_number = clean_org_number(draft.org_number) if country == "NO" else None
@@ -87,7 +88,7 @@ def check_organisation(draft: OrganisationDraft) -> dict:
             _("A foreign organisation gives its own id, not a Norwegian number."), "org_number"
         )
     sector = None
-    kommune = clean(draft.kommune) or None
+    kommune = one_line(draft.kommune) or None
     if kind == OrgKind.PUBLIC_BODY:
         if country != "NO":
             raise ValidationError(_("Public bodies on this site are Norwegian."), field="country")
@@ -97,7 +98,7 @@ def check_organisation(draft: OrganisationDraft) -> dict:
             raise ValidationError(_("Choose a sector."), field="sector") from None
     if kommune and not reference.valid_kommune(kommune):
         raise ValidationError(_("Unknown kommune number."), field="kommune")
-    website = clean(draft.website) or None
+    website = one_line(draft.website) or None
     # Shown as a link: only web addresses, never javascript: or data: (the form checks this too,
     # the bulk import does not).
     if website and not website.lower().startswith(("https://", "http://")):
@@ -107,7 +108,7 @@ def check_organisation(draft: OrganisationDraft) -> dict:
         "name": name,
         "org_number": org_number,
         "country": country,
-        "foreign_id": clean(draft.foreign_id) or None,
+        "foreign_id": one_line(draft.foreign_id) or None,
         "sector": sector,
         "kommune": kommune,
         "fylke": reference.fylke_of_kommune(kommune) if kommune else None,
@@ -148,7 +149,7 @@ def register(draft: RegistrationDraft, index) -> User:
                 )
             )
     org = Organisation(**values)
-    user = User(email=email, name=clean(draft.name), organisation=org, role=Role.ADMIN)
+    user = User(email=email, name=one_line(draft.name), organisation=org, role=Role.ADMIN)
     user.set_password(draft.password)
     accept_terms(user, draft.terms_version)
     db.session.add_all([org, user])
@@ -224,7 +225,7 @@ def create_site_admin(email: str, name: str, password: str) -> User:
     check_password_rules(password, email, name)
     user = db.session.scalar(sa.select(User).where(User.email == email))
     if user is None:
-        user = User(email=email, name=name)
+        user = User(email=email, name=one_line(name))
         db.session.add(user)
     user.is_site_admin = True
     user.set_password(password)
@@ -258,7 +259,7 @@ def invite_colleague(actor: User, email: str) -> tuple[Invitation, str]:
     db.session.add(invitation)
     db.session.flush()
     audit.record(actor, "member.invite", invitation, actor.organisation_id, label=email)
-    link = url_for("auth.accept_invitation", token=token, _external=True)
+    link = absolute_url("auth.accept_invitation", token=token)
     org_name = actor.organisation.name
     try:
         send_mail(
@@ -305,7 +306,7 @@ def accept_invitation(token: str, name: str, password: str, terms_version: str |
     check_password_rules(password, invitation.email, name)
     user = User(
         email=invitation.email,
-        name=clean(name),
+        name=one_line(name),
         organisation_id=invitation.organisation_id,
         role=Role.MEMBER,
     )

@@ -11,19 +11,23 @@ from pathlib import Path
 
 from flask import current_app
 
+from network.text import one_line
+
 log = logging.getLogger(__name__)
 
 
 def send_mail(to: str, subject: str, text: str, headers: dict[str, str] | None = None) -> EmailMessage:
     config = current_app.config
     msg = EmailMessage()
-    msg["From"] = config["MAIL_SENDER"]
-    msg["To"] = to
-    msg["Subject"] = subject
+    # Headers are one line each: a name or a title with a line break (stored before names were kept
+    # to one line, or imported) must neither fail the mail nor add a header of its own.
+    msg["From"] = one_line(config["MAIL_SENDER"])
+    msg["To"] = one_line(to)
+    msg["Subject"] = one_line(subject)
     msg["Date"] = datetime.now(UTC)
     msg["Message-ID"] = make_msgid(domain="behovsborsen.no")
     for name, value in (headers or {}).items():
-        msg[name] = value
+        msg[name] = one_line(value)
     msg.set_content(text)
     if config.get("MAIL_SERVER"):
         _send_smtp(msg, config)

@@ -14,7 +14,7 @@ from network.limits import DESCRIPTION_MAX, DETAIL_MAX
 from network.models import STAGE_MOVES, Domain, Need, Organisation, Route, Stage, User, utcnow
 from network.permissions import can_edit_need, can_view_need
 from network.services import audit, commit, rules
-from network.text import clean
+from network.text import one_line
 
 MAX_BUDGET = 10**13
 
@@ -73,7 +73,7 @@ def check_need(draft: NeedDraft, org: Organisation) -> dict:
         "budget_max": draft.budget_max,
         "deadline": draft.deadline,
         "language": rules.language(draft.language, text),
-        "doffin_ref": clean(draft.doffin_ref) or None,
+        "doffin_ref": one_line(draft.doffin_ref) or None,
     }
 
 
@@ -152,7 +152,7 @@ def move_stage(actor: User, need: Need, stage: str, index, doffin_ref: str | Non
     audit.record(actor, "need.stage", need, need.organisation_id, details={"stage": [need.stage, target]})
     need.stage = target
     if target == Stage.TENDERED and doffin_ref:
-        need.doffin_ref = clean(doffin_ref)[:40]
+        need.doffin_ref = one_line(doffin_ref)[:40]
     signals.need_stage_changed.send(actor, need=need)
     commit(index)
     return need

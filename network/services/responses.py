@@ -13,7 +13,7 @@ from network.extensions import db
 from network.limits import RESPONSE_MAX
 from network.models import Need, Response, ResponseStatus, User
 from network.services import commit, rules
-from network.text import clean
+from network.text import clean, one_line
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ def submit_response(actor: User, need: Need, draft: ResponseDraft) -> Response:
     if not message:
         raise ValidationError(_("Write a short message to the public body."), field="message")
     message = rules.limited_text(message, RESPONSE_MAX, "message")
-    link = clean(draft.link) or None
+    link = one_line(draft.link) or None
     if link and not link.startswith(("https://", "http://")):
         raise ValidationError(_("The link must start with https:// or http://."), field="link")
     if own_response(actor, need) is not None:

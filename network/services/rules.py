@@ -9,14 +9,14 @@ from flask_babel import gettext as _
 from network import reference
 from network.errors import ValidationError
 from network.limits import TITLE_MAX
-from network.text import clean
+from network.text import clean, one_line
 from search import detect_language
 
 LANGUAGES = ("nb", "nn", "en")
 
 
 def title(value: str | None, empty_message: str) -> str:
-    text = clean(value)
+    text = one_line(value)
     if not text:
         raise ValidationError(empty_message, field="title")
     if len(text) > TITLE_MAX:

@@ -12,16 +12,17 @@ from functools import cache
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import gettext as _
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from network.errors import DomainError, NotFoundError, ValidationError
 from network.extensions import db
+from network.links import absolute_url
 from network.models import AttemptKind, AuthAttempt, PasswordReset, User, utcnow
 from network.services import audit, devices, sessions
 from network.services.mail import send_mail
-from network.text import clean
+from network.text import one_line
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +73,7 @@ def _check_address(address: str, kind: AttemptKind, limit: str, window: str) -> 
 
 
 def normalise_email(email: str) -> str:
-    return clean(email).lower()
+    return one_line(email).lower()
 
 
 # -- signing in: locks and failures (the sign-in itself is services/signin.py) ------------------
@@ -276,7 +277,7 @@ def request_reset(address: str, email: str) -> None:
         )
     )
     db.session.commit()
-    link = url_for("auth.reset_password", token=token, _external=True)
+    link = absolute_url("auth.reset_password", token=token)
     try:
         send_mail(
             user.email,

@@ -14,6 +14,7 @@ from network.views import (
     capabilities,
     coordination,
     dialogue,
+    health,
     legal,
     main,
     moderation,
@@ -45,6 +46,7 @@ BLUEPRINT_MODULES = (
     twofactor,
     account,
     moderation,
+    health,
 )
 
 

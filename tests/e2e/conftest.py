@@ -87,6 +87,8 @@ def live_server(tmp_path) -> Iterator[LiveServer]:
     app = create_app(
         test_config(
             tmp_path,
+            # The browser calls 127.0.0.1 (the only host the site answers to); the port is added below.
+            SITE_URL="http://127.0.0.1",
             SEARCH_STORAGE="file",
             WTF_CSRF_ENABLED=True,
             AUTO_MIGRATE=True,
@@ -103,6 +105,8 @@ def live_server(tmp_path) -> Iterator[LiveServer]:
 
     got_request_exception.connect(_record, app)
     server = make_server("127.0.0.1", 0, app, threaded=True)
+    # Links in mails lead to the server's own address.
+    app.config["SITE_URL"] = f"http://127.0.0.1:{server.server_port}"
     # A short poll interval: shutdown() waits for the loop to notice, 0.5 s by default.
     thread = threading.Thread(
         target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="live-server", daemon=True

@@ -74,6 +74,9 @@ PUBLIC = {
     ("coordination.index", "GET"),
     ("notifications.unsubscribe", "GET"),
     ("notifications.unsubscribe", "POST"),
+    # Health checks for load balancers: "ok" or "ready", nothing of the site's data.
+    ("health.healthz", "GET"),
+    ("health.readyz", "GET"),
 }
 
 NEED_FORM = {

@@ -94,6 +94,7 @@ def server(app, tmp_path):
         **os.environ,
         "PYTHONPATH": str(ROOT),
         "FLASK_SECRET_KEY": "test-secret",
+        "FLASK_SITE_URL": f"http://127.0.0.1:{port}",
         "FLASK_SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
         "FLASK_SEARCH_INDEX_DIR": app.config["SEARCH_INDEX_DIR"],
         "FLASK_SEARCH_STORAGE": "file",
@@ -109,6 +110,12 @@ def server(app, tmp_path):
             "gunicorn",
             "--workers",
             str(WORKERS),
+            # Processes sharing the index and the database are what is tried here, one request each
+            # at a time as before gunicorn.conf.py (read from this folder) made the workers threaded.
+            "--worker-class",
+            "sync",
+            "--threads",
+            "1",
             "--bind",
             f"127.0.0.1:{port}",
             "--timeout",

@@ -69,6 +69,7 @@ def env(app):
         **os.environ,
         "PYTHONPATH": str(ROOT),
         "FLASK_SECRET_KEY": "test-secret",
+        "FLASK_SITE_URL": "http://localhost",
         "FLASK_SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
         "FLASK_SEARCH_INDEX_DIR": app.config["SEARCH_INDEX_DIR"],
         "FLASK_SEARCH_STORAGE": "file",

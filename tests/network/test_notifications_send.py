@@ -24,7 +24,8 @@ WEDNESDAY = datetime(2024, 1, 10, 12, 0)
 
 @pytest.fixture
 def app_config(app_config):
-    return {**app_config, "SITE_URL": SITE}
+    # The mails link to SITE; the test client still calls the site at localhost.
+    return {**app_config, "SITE_URL": SITE, "TRUSTED_HOSTS": ["localhost"]}
 
 
 def outbox(tmp_path):

@@ -297,6 +297,8 @@ PUBLIC_ENDPOINTS = {
     "twofactor.login_code",
     # The link mailed to a new e-mail address: the token in the address is the proof.
     "account.confirm_email",
+    "health.healthz",
+    "health.readyz",
 }
 
 # One form body that would pass every form above, so a refusal is never just a form error.

@@ -70,4 +70,4 @@ def moment_text(value: datetime) -> str:
 
 def need_link(need: Need, anchor: str = "") -> str:
     """A need's page as an absolute link, for mails."""
-    return links.site_root() + links.need_path(need.id, anchor)
+    return links.absolute_url("needs.detail", _anchor=anchor, need_id=need.id)

@@ -24,7 +24,7 @@ from network.services.dialogue.access import (
     require_body,
 )
 from network.services.notifications import followers_of, notify
-from network.text import clean
+from network.text import clean, one_line
 
 PLACE_MAX = 300
 LINK_MAX = 500
@@ -76,10 +76,10 @@ def _check_meeting(draft: MeetingDraft, now: datetime) -> dict:
         raise ValidationError(
             _("The number of seats must be between 1 and %(n)d.", n=CAPACITY_MAX), field="capacity"
         )
-    place = clean(draft.place)
+    place = one_line(draft.place)
     if len(place) > PLACE_MAX:
         raise ValidationError(_("At most %(n)d characters.", n=PLACE_MAX), field="place")
-    link = clean(draft.video_link) or None
+    link = one_line(draft.video_link) or None
     if link is not None:
         if len(link) > LINK_MAX:
             raise ValidationError(_("At most %(n)d characters.", n=LINK_MAX), field="video_link")

@@ -6,11 +6,11 @@ from __future__ import annotations
 import logging
 
 import sqlalchemy as sa
-from flask import url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from network.extensions import db
+from network.links import absolute_url
 from network.models import Organisation, ReportKind, Role, User
 from network.services.mail import send_mail
 
@@ -81,7 +81,7 @@ def tell_unsuspended(org: Organisation) -> None:
         text = _(
             "The suspension of %(name)s on Behovsbørsen is lifted. You can sign in again: %(link)s",
             name=org.name,
-            link=url_for("auth.login", _external=True),
+            link=absolute_url("auth.login"),
         )
         return subject, text
 

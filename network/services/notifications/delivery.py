@@ -16,7 +16,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from network.extensions import db
-from network.links import site_path, site_root
+from network.links import absolute_url, site_root
 from network.models import Frequency, Notification, User, utcnow
 from network.services.mail import send_mail
 from network.services.notifications.settings import unsubscribe_token
@@ -118,7 +118,7 @@ def _compose(user: User, notices: list[Notification], frequency: Frequency) -> t
     """(subject, plain text, unsubscribe URL) in the user's language."""
     root = site_root()
     kinds = sorted({n.kind for n in notices})
-    unsubscribe_url = root + site_path("notifications.unsubscribe", token=unsubscribe_token(user, kinds))
+    unsubscribe_url = absolute_url("notifications.unsubscribe", token=unsubscribe_token(user, kinds))
     with force_locale(user.locale or "nb"):
         if frequency == Frequency.IMMEDIATELY:
             subject = notices[0].subject
@@ -142,7 +142,7 @@ def _compose(user: User, notices: list[Notification], frequency: Frequency) -> t
                 _(
                     "… and %(n)d more in your inbox: %(link)s",
                     n=len(notices) - DIGEST_LIMIT,
-                    link=root + site_path("notifications.inbox"),
+                    link=absolute_url("notifications.inbox"),
                 )
             )
             parts.append("")
@@ -150,7 +150,7 @@ def _compose(user: User, notices: list[Notification], frequency: Frequency) -> t
             "-- ",
             _(
                 "You get this because of your notification settings: %(link)s",
-                link=root + site_path("notifications.preferences"),
+                link=absolute_url("notifications.preferences"),
             ),
             _("Stop these e-mails without logging in: %(link)s", link=unsubscribe_url),
         ]

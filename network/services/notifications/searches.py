@@ -13,7 +13,7 @@ from network.errors import ConflictError, NotFoundError, ValidationError
 from network.extensions import db
 from network.indexing import queries_showing_need
 from network.models import Domain, Need, SavedSearch, Stage, User
-from network.text import clean
+from network.text import clean, one_line
 from search import KINDS, NEED, SearchQuery
 
 log = logging.getLogger(__name__)
@@ -45,7 +45,7 @@ def _allowed_filter_values() -> dict[str, set[str]]:
 
 
 def check_saved_search(draft: SavedSearchDraft) -> dict:
-    name = clean(draft.name)
+    name = one_line(draft.name)
     if not name:
         raise ValidationError(_("Give the search a name."), field="name")
     if len(name) > 200:
