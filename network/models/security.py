@@ -112,6 +112,7 @@ class RecoveryCode(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     used_at: Mapped[datetime | None]
 
+
 class EmailChange(db.Model):
     """A change of e-mail address the owner asked for, waiting for the link mailed to the new address.
     Only a hash of its token is kept; it works once, before it expires, for its own account only."""

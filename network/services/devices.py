@@ -56,11 +56,16 @@ def trusted_device(user: User | None, tokens: Iterable[str]) -> str | None:
         if len(parts) != 4:
             continue
         user_id, device_id, issued, signature = parts
-        if user_id != str(user.id) or not _DEVICE_ID.fullmatch(device_id) or not issued.isdigit():
+        if (
+            user_id != str(user.id)
+            or not _DEVICE_ID.fullmatch(device_id)
+            or not (issued.isascii() and issued.isdigit())
+        ):
             continue
         if int(issued) < oldest:
             continue
-        if hmac.compare_digest(signature, _signature(user, device_id, int(issued))):
+        # Bytes: compare_digest refuses str with characters outside ASCII, which a cookie may hold.
+        if hmac.compare_digest(signature.encode(), _signature(user, device_id, int(issued)).encode()):
             return device_id
     return None
 

@@ -122,7 +122,10 @@ def _matching_step(secret: str, code: str, last_step: int | None) -> int | None:
     totp = pyotp.TOTP(secret)
     now = int(time.time()) // totp.interval
     for step in range(now - VALID_WINDOW, now + VALID_WINDOW + 1):
-        if hmac.compare_digest(totp.generate_otp(step), code) and (last_step is None or step > last_step):
+        # Bytes: compare_digest refuses str with characters outside ASCII, which a typed code may hold.
+        if hmac.compare_digest(totp.generate_otp(step).encode(), code.encode()) and (
+            last_step is None or step > last_step
+        ):
             return step
     return None
 

@@ -183,7 +183,7 @@ def _own_csrf_token() -> bool:
         value = URLSafeTimedSerializer(key, salt="wtf-csrf-token").loads(token)
     except BadData:
         return False
-    return isinstance(value, str) and hmac.compare_digest(value, secret)
+    return isinstance(value, str) and hmac.compare_digest(value.encode(), secret.encode())
 
 
 # Pages whose forms carry passwords or one-time links: never kept by a browser or a proxy, even for

@@ -212,6 +212,16 @@ def test_a_tampered_cookie_or_another_accounts_cookie_counts_for_nothing(app, ma
     assert borrowed.status_code == relabelled.status_code == 429
 
 
+@pytest.mark.parametrize("issued", ["²²²", "１２３"])
+def test_a_device_cookie_with_characters_outside_ascii_counts_for_nothing(app, user, issued):
+    browser = known_browser(app, user)
+    user_id, device, _issued, signature = browser.get_cookie("__Host-device").value.split(".")
+    lock_account(app, user)
+    browser.set_cookie("__Host-device", f"{user_id}.{device}.{issued}.{signature}æ")
+
+    assert sign_in(browser, user.email, PASSWORD, address="192.0.2.42").status_code == 429
+
+
 def test_a_password_reset_forgets_every_browser(app, user):
     browser = known_browser(app, user)
     user.device_nonce = "0" * 32  # what a reset does (services/devices.forget_devices), with a known value

@@ -121,6 +121,16 @@ def test_the_code_signs_in_and_goes_where_the_login_was_going(client, body_admin
     assert actions(body_admin)[-1] == "security.sign_in"
 
 
+@pytest.mark.parametrize("code", ["¡", "１２３４５６", "²²²²²²", "12345\u00e6"])
+def test_a_code_with_characters_outside_ascii_is_wrong_not_an_error(client, body_admin, secret, code):
+    client.post("/login", data={"email": body_admin.email, "password": PASSWORD})
+
+    response = client.post("/login/code", data={"code": code})
+
+    assert response.status_code == 422
+    assert "/login" in location(client.get("/dashboard"))
+
+
 def test_a_used_code_cannot_be_used_again(app, client, body_admin, secret):
     code = fresh_code(body_admin, secret)
     client.post("/login", data={"email": body_admin.email, "password": PASSWORD})
