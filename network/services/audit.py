@@ -59,7 +59,7 @@ def record(
         organisation_id=organisation_id,
         other_organisation_id=other_organisation_id if other_organisation_id != organisation_id else None,
         action=action,
-        target_type=type(target).__tablename__.removesuffix("s")[:20] if target is not None else "",
+        target_type=_singular(type(target).__tablename__)[:20] if target is not None else "",
         target_id=getattr(target, "id", None),
         target_label=(label if label is not None else _label(target))[:300],
         changes={k: _plain(v) for k, v in (details or {}).items()},
@@ -102,6 +102,13 @@ def security_events(user: User, page: int, per_page: int):
         .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
     )
     return db.paginate(query, page=page, per_page=per_page, error_out=False)
+
+
+def _singular(table: str) -> str:
+    """The row's kind from its table: "needs" → "need", "capabilities" → "capability"."""
+    if table.endswith("ies"):
+        return table[:-3] + "y"
+    return table.removesuffix("s")
 
 
 def _label(target) -> str:

@@ -449,3 +449,10 @@ def test_reports_older_than_a_day_do_not_count_towards_the_limit(app, signed_in,
     db.session.commit()
 
     assert _report(client, "need", second.id).status_code == 302
+
+
+def test_a_hidden_capability_is_logged_as_a_capability(signed_in, capability, site_admin):
+    _hide(signed_in(site_admin), "capability", capability.id)
+
+    [entry] = [e for e in rows(AuditEntry) if e.action == "moderation.hide"]
+    assert (entry.target_type, entry.target_id) == ("capability", capability.id)
