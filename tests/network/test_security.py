@@ -431,6 +431,9 @@ def development(tmp_path):
     app.test_client_class = Client
     with app.app_context():
         yield app
+        # Its own engine: closed here, or PostgreSQL connections are left for the garbage collector.
+        db.session.remove()
+        db.engine.dispose()
 
 
 def test_the_session_cookie_is_secure_httponly_samesite_lax_and_host_only(client, user):
@@ -462,11 +465,17 @@ def test_on_a_developers_machine_the_cookie_is_plain_over_http_and_secure_over_h
     assert "Secure" in session_cookie(https, name="session")
 
 
-def test_the_secure_flag_can_be_forced_by_configuration(tmp_path, user):
+def test_the_secure_flag_can_be_forced_by_configuration(tmp_path):
+    # Its own app on the test's database; the login form's visit sets the cookie without a query.
     app = create_app(config_for(tmp_path, ENV="development", SESSION_COOKIE_SECURE=True))
     app.test_client_class = Client
     with app.app_context():
-        assert "Secure" in session_cookie(good_login(app.test_client(), user))
+        page = app.test_client().get("/login")
+        db.session.remove()
+        db.engine.dispose()
+
+    [cookie] = [c for c in page.headers.getlist("Set-Cookie") if "session=" in c.split(";")[0]]
+    assert "; Secure" in cookie
 
 
 EXPECTED_CSP = (
