@@ -109,6 +109,22 @@ class Hideable:
         return self.hidden_at is not None
 
 
+class PublicRecord(Hideable):
+    """A need or a capability: hidden by a moderator, or with its whole organisation while suspended."""
+
+    @property
+    def is_hidden(self) -> bool:
+        """Hidden from the public: by a moderator, or while its organisation is suspended."""
+        return self.hidden_at is not None or self.organisation.suspended_at is not None
+
+    @property
+    def hidden_because(self) -> str:
+        """The moderator's reason (or the suspension's), for the organisation and site administrators."""
+        if self.hidden_at is not None:
+            return self.hidden_reason or ""
+        return self.organisation.suspended_reason or ""
+
+
 class Organisation(db.Model):
     __tablename__ = "organisations"
 
@@ -228,7 +244,7 @@ class Invitation(db.Model):
     invited_by: Mapped[User | None] = relationship()
 
 
-class Need(Hideable, db.Model):
+class Need(PublicRecord, db.Model):
     __tablename__ = "needs"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -271,23 +287,11 @@ class Need(Hideable, db.Model):
     def url(self) -> str:
         return absolute_url("needs.detail", need_id=self.id)
 
-    @property
-    def is_hidden(self) -> bool:
-        """Hidden from the public: by a moderator, or while its organisation is suspended."""
-        return self.hidden_at is not None or self.organisation.suspended_at is not None
-
-    @property
-    def hidden_because(self) -> str:
-        """The moderator's reason (or the suspension's), for the organisation and site administrators."""
-        if self.hidden_at is not None:
-            return self.hidden_reason or ""
-        return self.organisation.suspended_reason or ""
-
     def __repr__(self) -> str:
         return f"<Need {self.id} {self.stage} {self.title!r}>"
 
 
-class Capability(Hideable, db.Model):
+class Capability(PublicRecord, db.Model):
     __tablename__ = "capabilities"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -310,18 +314,6 @@ class Capability(Hideable, db.Model):
     @property
     def url(self) -> str:
         return absolute_url("capabilities.detail", capability_id=self.id)
-
-    @property
-    def is_hidden(self) -> bool:
-        """Hidden from the public: by a moderator, or while its organisation is suspended."""
-        return self.hidden_at is not None or self.organisation.suspended_at is not None
-
-    @property
-    def hidden_because(self) -> str:
-        """The moderator's reason (or the suspension's), for the organisation and site administrators."""
-        if self.hidden_at is not None:
-            return self.hidden_reason or ""
-        return self.organisation.suspended_reason or ""
 
 
 class Response(db.Model):
