@@ -21,3 +21,12 @@ response_status_changed = _signals.signal("response-status-changed")
 # An index commit put records into kept match lists (sent by the bridge after the commit): the sender
 # is the SearchIndex, entries=list[search.Entered].
 index_applied = _signals.signal("index-applied")
+# A supplier (or another body) asked a question about a need: question=Question (added, flushed).
+question_asked = _signals.signal("question-asked")
+# A member wrote in a coordination group's discussion: post=GroupPost (added, flushed).
+group_post_written = _signals.signal("group-post-written")
+# A public body registered through the site and waits for verification: organisation=Organisation,
+# user=User (the person who registered it).
+organisation_registered = _signals.signal("organisation-registered")
+# A site administrator verified a public body: organisation=Organisation.
+organisation_verified = _signals.signal("organisation-verified")

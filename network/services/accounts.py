@@ -15,7 +15,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from stdnum.no import orgnr
 
-from network import reference
+from network import reference, signals
 from network.errors import ConflictError, MailError, NotAllowedError, NotFoundError, ValidationError
 from network.extensions import db
 from network.limits import ORG_DESCRIPTION_MAX
@@ -155,6 +155,8 @@ def register(draft: RegistrationDraft, index) -> User:
     db.session.add_all([org, user])
     db.session.flush()
     audit.record(user, "organisation.register", org, org.id, details={"kind": org.kind})
+    if org.kind == OrgKind.PUBLIC_BODY and not org.verified:
+        signals.organisation_registered.send(user, organisation=org, user=user)
     commit(index)
     return user
 
@@ -214,8 +216,11 @@ def verify_organisation(actor: User, org: Organisation, index, verified: bool = 
         raise ValidationError(_("Only public bodies are verified."))
     action = "organisation.verify" if verified else "organisation.unverify"
     audit.record(actor, action, org, org.id, details={"verified": [org.verified, verified]})
+    was_verified = org.verified
     org.verified = verified
     org.verified_at = utcnow() if verified else None
+    if verified and not was_verified:
+        signals.organisation_verified.send(actor, organisation=org)
     commit(index)
     return org
 

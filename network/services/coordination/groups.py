@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload, selectinload
 
+from network import signals
 from network.errors import ConflictError, NotAllowedError, NotFoundError, ValidationError
 from network.extensions import db
 from network.models import (
@@ -271,6 +272,8 @@ def post_message(actor: User, group: CoordinationGroup, text: str) -> GroupPost:
         raise ValidationError(_("A message can be at most %(n)d characters.", n=POST_MAX), field="text")
     post = GroupPost(group=group, user=actor, organisation_id=actor.organisation_id, text=message)
     db.session.add(post)
+    db.session.flush()
+    signals.group_post_written.send(actor, post=post)
     commit(None)
     return post
 

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
+from network import signals
 from network.errors import NotAllowedError
 from network.extensions import db
 from network.models import Need, Question, User, utcnow
@@ -61,6 +62,8 @@ def ask_question(actor: User, need: Need, draft: QuestionDraft) -> Question:
         text=text,
     )
     db.session.add(question)
+    db.session.flush()
+    signals.question_asked.send(actor, question=question)
     commit(None)
     return question
 
