@@ -88,6 +88,10 @@ def defaults(instance_path: str) -> dict:
         "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).resolve().parent / "translations"),
         "LANGUAGES": {"nb": "Norsk bokmål", "nn": "Norsk nynorsk", "en": "English"},
         "INVITATION_DAYS": 14,
+        # One-to-one dialogue slots (services/dialogue/slots.py): slots one need may offer in all, and
+        # the longest slot in minutes; a longer talk with one supplier is a meeting, not a slot.
+        "DIALOGUE_SLOTS_PER_NEED": 60,
+        "DIALOGUE_SLOT_MAX_MINUTES": 240,
         # Hours a link to confirm a new e-mail address works (once).
         "EMAIL_CHANGE_HOURS": 24,
         # Changes of e-mail address one account may ask for in an hour: each sends two mails, one of them

@@ -7,7 +7,7 @@ service.
 
 from __future__ import annotations
 
-from network.models import Capability, Need, User
+from network.models import Capability, Need, User, dialogue_is_open
 
 
 def _member(user: User | None, organisation_id: int | None) -> bool:
@@ -52,13 +52,13 @@ def can_edit_capability(user: User | None, cap: Capability) -> bool:
 
 
 def can_respond(user: User | None, need: Need) -> bool:
-    """A supplier's people may answer an open need."""
+    """A supplier's people may answer a need while its dialogue is open (stage and deadline)."""
     return (
         user is not None
         and user.is_authenticated
         and user.organisation is not None
         and user.organisation.is_supplier
-        and need.is_open
+        and dialogue_is_open(need)
     )
 
 

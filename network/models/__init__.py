@@ -31,7 +31,14 @@ from network.models.core import (
     User,
     utcnow,
 )
-from network.models.dialogue import Meeting, MeetingSignup, Question
+from network.models.dialogue import (
+    DialogueSlot,
+    Meeting,
+    MeetingSignup,
+    Question,
+    dialogue_ends_at,
+    dialogue_is_open,
+)
 from network.models.moderation import Report, ReportKind, ReportOutcome, ReportReason
 from network.models.notifications import (
     NOTIFICATION_KINDS,
@@ -78,6 +85,7 @@ __all__ = [
     "Invitation",
     "MatchAlert",
     "Maturity",
+    "DialogueSlot",
     "Meeting",
     "MeetingSignup",
     "MembershipStatus",
@@ -103,5 +111,7 @@ __all__ = [
     "TwoFactorKey",
     "User",
     "UserSession",
+    "dialogue_ends_at",
+    "dialogue_is_open",
     "utcnow",
 ]

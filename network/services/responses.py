@@ -11,7 +11,7 @@ from network import signals
 from network.errors import ConflictError, NotAllowedError, NotFoundError, ValidationError
 from network.extensions import db
 from network.limits import RESPONSE_MAX
-from network.models import Need, Response, ResponseStatus, User
+from network.models import Need, Response, ResponseStatus, User, dialogue_is_open
 from network.services import commit, rules
 from network.text import clean, one_line
 
@@ -35,8 +35,9 @@ def own_response(user: User | None, need: Need) -> Response | None:
 def submit_response(actor: User, need: Need, draft: ResponseDraft) -> Response:
     if actor.organisation is None or not actor.organisation.is_supplier:
         raise NotAllowedError(_("Only suppliers can express interest in a need."))
-    if not need.is_open:
-        raise NotAllowedError(_("This need is not open for responses."))
+    # Interest closes with the dialogue: when the need leaves "open" or its dialogue deadline ends.
+    if not dialogue_is_open(need):
+        raise NotAllowedError(_("This need's dialogue is closed: it takes no more expressions of interest."))
     message = clean(draft.message)
     if not message:
         raise ValidationError(_("Write a short message to the public body."), field="message")

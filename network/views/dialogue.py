@@ -1,19 +1,21 @@
-"""Early market dialogue: questions and answers, dialogue meetings and one message to respondents."""
+"""Early market dialogue: questions and answers, dialogue meetings and their minutes, one-to-one
+slots, and one message to respondents."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext, to_utc
 from flask_login import current_user, login_required
 
 from network import links
+from network.dialogue_forms import MinutesForm, SlotForm
 from network.errors import ConflictError, NotAllowedError, ValidationError
 from network.forms import AnswerForm, ConfirmForm, MeetingForm, QuestionForm, RespondentsMessageForm
-from network.models import Need, Question, User
+from network.models import Need, Question, User, utcnow
 from network.services import dialogue as dialogue_service
 from network.services import needs as needs_service
 from network.views.forms_util import field_error, form_status, require_valid
@@ -24,6 +26,7 @@ bp = Blueprint("dialogue", __name__)
 # The need page holds several forms: prefixes keep their fields' names and ids apart.
 QUESTION_PREFIX = "question"
 MEETING_PREFIX = "meeting"
+SLOT_PREFIX = "slot"
 
 
 def _answer_prefix(question: Question) -> str:
@@ -36,6 +39,10 @@ def question_form() -> QuestionForm:
 
 def meeting_form() -> MeetingForm:
     return MeetingForm(prefix=MEETING_PREFIX)
+
+
+def slot_form() -> SlotForm:
+    return SlotForm(prefix=SLOT_PREFIX)
 
 
 def answer_form(question: Question) -> AnswerForm:
@@ -52,6 +59,8 @@ class DialoguePanel:
 
     is_body: bool
     takes_questions: bool
+    # Why nothing new is taken: "stage", "deadline" or None while the dialogue is open.
+    closure: str | None = None
     public_questions: list = field(default_factory=list)
     # The reader's own unanswered questions, or (for the body) all of them with answer forms.
     unanswered: list = field(default_factory=list)
@@ -62,6 +71,12 @@ class DialoguePanel:
     meetings: list = field(default_factory=list)
     meeting_form: MeetingForm | None = None
     can_sign_up: bool = False
+    slots: object = None  # services.dialogue.SlotLists
+    slot_form: SlotForm | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.closure is None
 
 
 @need_panel(order=10)
@@ -74,18 +89,21 @@ def need_context(need: Need, user) -> dict:
     panel = DialoguePanel(
         is_body=is_body,
         takes_questions=dialogue_service.takes_questions(need),
+        closure=dialogue_service.closure(need),
         public_questions=questions.public,
         unanswered=questions.unanswered,
         meetings=dialogue_service.meetings_for(user, need),
         can_sign_up=dialogue_service.is_supplier_user(user),
+        slots=dialogue_service.slots_for(user, need),
     )
     if is_body:
         panel.answer_forms = {q.id: answer_form(q) for q in questions.unanswered}
         if dialogue_service.can_schedule(user, need):
             panel.meeting_form = meeting_form()
+            panel.slot_form = slot_form()
     elif dialogue_service.can_ask(user, need):
         panel.question_form = question_form()
-    elif user is not None and user.is_authenticated and panel.takes_questions:
+    elif user is not None and user.is_authenticated and panel.is_open:
         if user.organisation is None:
             panel.ask_refusal = _("Only users of an organisation can ask questions.")
         elif not dialogue_service.may_ask_as(user.organisation):
@@ -175,9 +193,9 @@ def schedule(need_id: int):
     need = _visible_need(need_id)
     if not dialogue_service.is_need_body(current_user, need):
         abort(403)
-    if not need.is_open:
-        flash(_("Dialogue meetings can only be scheduled while the need is open."), "error")
-        return redirect(links.need_path(need.id))
+    if not dialogue_service.can_schedule(current_user, need):
+        flash(dialogue_service.closed_message(need), "error")
+        return redirect(links.need_path(need.id, "dialogue"))
     form = meeting_form()
     if form.validate_on_submit():
         draft = dialogue_service.MeetingDraft(
@@ -255,6 +273,160 @@ def calendar(meeting_id: int):
             "Content-Disposition": f'attachment; filename="meeting-{meeting.id}.ics"',
         },
     )
+
+
+@bp.route("/meetings/<int:meeting_id>/minutes", methods=["GET", "POST"])
+@login_required
+def meeting_minutes(meeting_id: int):
+    meeting = _visible_meeting(meeting_id)
+    need = meeting.need
+    if not dialogue_service.is_need_body(current_user, need):
+        abort(403)
+    form = MinutesForm()
+    if request.method == "GET":
+        form.minutes.data = meeting.minutes
+    if form.validate_on_submit():
+        try:
+            dialogue_service.publish_meeting_minutes(current_user, meeting, form.minutes.data)
+        except ValidationError as exc:
+            field_error(form, exc)
+        else:
+            flash(_("The minutes are published on the need's page."), "success")
+            return redirect(links.need_path(need.id, f"meeting-{meeting.id}"))
+    return render_template(
+        "dialogue/minutes.html",
+        need=need,
+        form=form,
+        heading=_("Minutes of “%(title)s”", title=meeting.title),
+        start=meeting.starts_at,
+        ready=meeting.starts_at <= utcnow(),
+        action=url_for("dialogue.meeting_minutes", meeting_id=meeting.id),
+        back=links.need_path(need.id, f"meeting-{meeting.id}"),
+    ), form_status()
+
+
+# -- one-to-one slots -------------------------------------------------------------------------
+
+
+def _visible_slot(slot_id: int):
+    slot = dialogue_service.get_slot(slot_id)
+    _visible_need(slot.need_id)
+    return slot
+
+
+@bp.route("/needs/<int:need_id>/slots", methods=["GET", "POST"])
+@login_required
+def offer_slots(need_id: int):
+    need = _visible_need(need_id)
+    if not dialogue_service.is_need_body(current_user, need):
+        abort(403)
+    if not dialogue_service.can_schedule(current_user, need):
+        flash(dialogue_service.closed_message(need), "error")
+        return redirect(links.need_path(need.id, "dialogue"))
+    form = slot_form()
+    if form.validate_on_submit():
+        draft = dialogue_service.SlotDraft(
+            starts_at=_local_to_utc(form.starts_at.data),
+            length_minutes=form.length_minutes.data,
+            count=form.count.data,
+            place=form.place.data or "",
+            video_link=form.video_link.data or None,
+        )
+        try:
+            slots = dialogue_service.offer_slots(current_user, need, draft)
+        except ValidationError as exc:
+            field_error(form, exc)
+        else:
+            flash(
+                ngettext(
+                    "%(num)d one-to-one slot is offered. Suppliers can book it on the need's page.",
+                    "%(num)d one-to-one slots are offered. Suppliers can book them on the need's page.",
+                    len(slots),
+                ),
+                "success",
+            )
+            return redirect(links.need_path(need.id, "slots"))
+    return render_template("dialogue/slot_form.html", need=need, form=form), form_status()
+
+
+@bp.post("/slots/<int:slot_id>/book")
+@login_required
+def book_slot(slot_id: int):
+    slot = _visible_slot(slot_id)
+    require_valid(ConfirmForm())
+    try:
+        dialogue_service.book_slot(current_user, slot.id)
+    except ConflictError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(_("The slot is booked for your organisation."), "success")
+    return redirect(links.need_path(slot.need_id, f"slot-{slot.id}"))
+
+
+@bp.route("/slots/<int:slot_id>/cancel", methods=["GET", "POST"])
+@login_required
+def cancel_slot_booking(slot_id: int):
+    slot = _visible_slot(slot_id)
+    need = slot.need
+    is_body = dialogue_service.is_need_body(current_user, need)
+    if not is_body and (slot.organisation_id is None or slot.organisation_id != current_user.organisation_id):
+        abort(403)
+    back = links.need_path(need.id, f"slot-{slot.id}")
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            dialogue_service.cancel_booking(current_user, slot.id)
+        except ConflictError as exc:
+            flash(str(exc), "error")
+        else:
+            flash(_("The booking is cancelled; the slot is free again."), "success")
+        return redirect(back)
+    if is_body:
+        message = _(
+            "The slot becomes free for other suppliers, and %(org)s is told that its booking is cancelled.",
+            org=slot.organisation.name if slot.organisation else _("the supplier"),
+        )
+    else:
+        message = _("The slot becomes free for other suppliers. You may book another free slot afterwards.")
+    return render_template(
+        "confirm.html",
+        form=form,
+        title=_("Cancel the booking of the one-to-one slot?"),
+        message=message,
+        action=url_for("dialogue.cancel_slot_booking", slot_id=slot.id),
+        button=_("Cancel the booking"),
+        cancel=back,
+    )
+
+
+@bp.route("/slots/<int:slot_id>/minutes", methods=["GET", "POST"])
+@login_required
+def slot_minutes(slot_id: int):
+    slot = _visible_slot(slot_id)
+    need = slot.need
+    if not dialogue_service.is_need_body(current_user, need):
+        abort(403)
+    form = MinutesForm()
+    if request.method == "GET":
+        form.minutes.data = slot.minutes
+    if form.validate_on_submit():
+        try:
+            dialogue_service.publish_slot_minutes(current_user, slot, form.minutes.data)
+        except ValidationError as exc:
+            field_error(form, exc)
+        else:
+            flash(_("The minutes are published on the need's page."), "success")
+            return redirect(links.need_path(need.id, f"slot-{slot.id}"))
+    return render_template(
+        "dialogue/minutes.html",
+        need=need,
+        form=form,
+        heading=_("Minutes of a one-to-one meeting"),
+        start=slot.starts_at,
+        ready=slot.is_booked and slot.starts_at <= utcnow(),
+        action=url_for("dialogue.slot_minutes", slot_id=slot.id),
+        back=links.need_path(need.id, f"slot-{slot.id}"),
+    ), form_status()
 
 
 # -- one message to every respondent ----------------------------------------------------------

@@ -1,9 +1,12 @@
 """Early market dialogue on a need: public questions and answers, dialogue meetings with sign-ups and
-their calendar files, and one message to every supplier that responded."""
+their calendar files, one-to-one slots, minutes, when the dialogue closes, and one message to every
+supplier that responded."""
 
 from network.services.dialogue.access import (
     can_ask,
     can_schedule,
+    closed_message,
+    closure,
     is_need_body,
     is_supplier_user,
     may_ask_as,
@@ -30,6 +33,11 @@ from network.services.dialogue.messages import (
     message_respondents,
     respondent_organisation_ids,
 )
+from network.services.dialogue.minutes import (
+    MINUTES_MAX,
+    publish_meeting_minutes,
+    publish_slot_minutes,
+)
 from network.services.dialogue.questions import (
     QUESTION_MAX,
     AnswerDraft,
@@ -44,8 +52,33 @@ from network.services.dialogue.questions import (
     require_may_ask,
     reword_question,
 )
+from network.services.dialogue.slots import (
+    SlotDraft,
+    SlotLists,
+    SlotRow,
+    SlotTakenError,
+    book_slot,
+    cancel_booking,
+    get_slot,
+    offer_slots,
+    slots_for,
+)
 
 __all__ = [
+    "MINUTES_MAX",
+    "SlotDraft",
+    "SlotLists",
+    "SlotRow",
+    "SlotTakenError",
+    "book_slot",
+    "cancel_booking",
+    "closed_message",
+    "closure",
+    "get_slot",
+    "offer_slots",
+    "publish_meeting_minutes",
+    "publish_slot_minutes",
+    "slots_for",
     "CAPACITY_MAX",
     "QUESTION_MAX",
     "AnswerDraft",

@@ -9,7 +9,8 @@ from flask_babel import gettext as _
 
 from network import links
 from network.errors import NotAllowedError, ValidationError
-from network.models import Need, Organisation, Stage, User
+from network.models import Need, Organisation, User
+from network.models.dialogue import deadline_passed, dialogue_is_open
 from network.text import clean
 
 
@@ -28,8 +29,32 @@ def may_ask_as(organisation: Organisation | None) -> bool:
     return organisation.is_supplier or (organisation.is_public_body and organisation.verified)
 
 
-def takes_questions(need: Need) -> bool:
-    return need.is_published and need.stage != Stage.CANCELLED
+def takes_questions(need: Need, now: datetime | None = None) -> bool:
+    return dialogue_is_open(need, now)
+
+
+def closure(need: Need, now: datetime | None = None) -> str | None:
+    """Why a published need's dialogue takes nothing new: "stage" (no longer open), "deadline" (its
+    dialogue deadline has ended), or None while it is open. Drafts have no dialogue yet."""
+    if not need.is_published:
+        return None
+    if not need.is_open:
+        return "stage"
+    if deadline_passed(need, now):
+        return "deadline"
+    return None
+
+
+def closed_message(need: Need, now: datetime | None = None) -> str:
+    """The refusal a closed dialogue gives to a question, a sign-up, a booking or an interest."""
+    if closure(need, now) == "deadline":
+        return _("The dialogue on this need is closed: its deadline has passed.")
+    return _("The dialogue on this need is closed: the need is no longer open.")
+
+
+def require_open_dialogue(need: Need, now: datetime | None = None) -> None:
+    if not dialogue_is_open(need, now):
+        raise NotAllowedError(closed_message(need, now))
 
 
 def can_ask(user: User | None, need: Need) -> bool:
@@ -42,7 +67,7 @@ def can_ask(user: User | None, need: Need) -> bool:
 
 
 def can_schedule(user: User | None, need: Need) -> bool:
-    return is_need_body(user, need) and need.is_open
+    return is_need_body(user, need) and dialogue_is_open(need)
 
 
 def is_supplier_user(user: User | None) -> bool:

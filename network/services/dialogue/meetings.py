@@ -13,10 +13,11 @@ from sqlalchemy.orm import selectinload
 
 from network.errors import ConflictError, NotAllowedError, NotFoundError, ValidationError
 from network.extensions import db
-from network.models import Meeting, MeetingSignup, Need, Stage, User, utcnow
+from network.models import Meeting, MeetingSignup, Need, User, dialogue_is_open, utcnow
 from network.services import commit, get_or_not_found, rules
 from network.services.dialogue.access import (
     authenticated,
+    closed_message,
     is_need_body,
     is_supplier_user,
     moment_text,
@@ -105,8 +106,8 @@ def _check_meeting(draft: MeetingDraft, now: datetime) -> dict:
 
 def schedule_meeting(actor: User, need: Need, draft: MeetingDraft, now: datetime | None = None) -> Meeting:
     require_body(actor, need, _("Only the need's own organisation can schedule its dialogue meetings."))
-    if not need.is_open:
-        raise NotAllowedError(_("Dialogue meetings can only be scheduled while the need is open."))
+    if not dialogue_is_open(need):
+        raise NotAllowedError(closed_message(need))
     meeting = Meeting(need=need, **_check_meeting(draft, now or utcnow()))
     db.session.add(meeting)
     db.session.flush()
@@ -148,6 +149,8 @@ class MeetingRow:
     is_closed: bool  # the sign-up deadline has passed
     is_past: bool
     own_signup: MeetingSignup | None
+    # It has started: the body may publish its minutes.
+    has_started: bool = False
 
     @property
     def seats_left(self) -> int:
@@ -175,9 +178,10 @@ def meetings_for(user: User | None, need: Need, now: datetime | None = None) -> 
                 meeting=meeting,
                 taken=len(active),
                 is_full=len(active) >= meeting.capacity,
-                is_closed=now > meeting.signup_deadline or need.stage == Stage.CANCELLED,
+                is_closed=now > meeting.signup_deadline or not dialogue_is_open(need, now),
                 is_past=now >= meeting.ends_at,
                 own_signup=own,
+                has_started=now >= meeting.starts_at,
             )
         )
     return rows
@@ -200,8 +204,8 @@ def sign_up(actor: User, meeting_id: int, now: datetime | None = None) -> Meetin
         raise NotFoundError(_("No such meeting."))
     if not is_supplier_user(actor):
         raise NotAllowedError(_("Only suppliers can sign up for dialogue meetings."))
-    if meeting.need.stage == Stage.CANCELLED:
-        raise SignupClosedError(_("The need is cancelled; the meeting takes no sign-ups."))
+    if not dialogue_is_open(meeting.need, now):
+        raise SignupClosedError(closed_message(meeting.need, now))
     if now > meeting.signup_deadline:
         raise SignupClosedError(_("The sign-up deadline for this meeting has passed."))
     signup = db.session.scalar(

@@ -17,6 +17,7 @@ from network.services import commit, get_or_not_found
 from network.services.dialogue.access import (
     authenticated,
     checked_text,
+    closed_message,
     is_need_body,
     may_ask_as,
     need_link,
@@ -48,7 +49,7 @@ def require_may_ask(actor: User, need: Need) -> None:
     if not may_ask_as(actor.organisation):
         raise NotAllowedError(_("Only suppliers and verified public bodies can ask questions on a need."))
     if not takes_questions(need):
-        raise NotAllowedError(_("This need does not take questions."))
+        raise NotAllowedError(closed_message(need))
 
 
 def ask_question(actor: User, need: Need, draft: QuestionDraft) -> Question:
