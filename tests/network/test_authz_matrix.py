@@ -160,6 +160,7 @@ class World:
         """An open session of the owning body's admin, on another browser."""
         sessions.start(self.users["body.admin"], "192.0.2.50", "Firefox/128.0 (X11; Linux)")
         return db.session.scalar(sa.select(sa.func.max(UserSession.id)))
+
     def hidden_need(self):
         need = self.make.need(self.body, title="Skjult behov om tilsyn")
         need.hidden_at, need.hidden_reason = utcnow(), "Personopplysninger"
@@ -171,6 +172,17 @@ class World:
         db.session.add(Report(kind="need", target_id=need.id, reporter=self.users["supplier"], reason="spam"))
         db.session.commit()
         return need.id
+
+    def fresh_booked_slot(self):
+        """A one-to-one slot on a fresh need of the body, booked by the owning supplier's admin."""
+        need = self.make.need(self.body, title="Behov med samtaler")
+        start = utcnow() + timedelta(days=8)
+        with self.app.test_request_context(), force_locale("en"):
+            slot = dialogue.offer_slots(
+                self.users["body.admin"], need, dialogue.SlotDraft(start, 30, 1, place="Rådhuset")
+            )[0]
+            dialogue.book_slot(self.users["supplier.admin"], slot.id)
+        return slot.id
 
     def suspended_organisation(self):
         org = self.make.supplier(suspended_at=utcnow(), suspended_reason="Falske opplysninger")
@@ -222,6 +234,30 @@ def build_world(make, app) -> World:
             ),
         )
         dialogue.sign_up(w.users["supplier.admin"], meeting.id)
+        slot_start = utcnow() + timedelta(days=8)
+        free_slot, booked_slot = dialogue.offer_slots(
+            admin, need, dialogue.SlotDraft(slot_start, 30, 2, place="Rådhuset")
+        )
+        dialogue.book_slot(w.users["supplier.admin"], booked_slot.id)
+        # A meeting and a booked slot (on another of the body's needs) that have been held: minutes.
+        held_meeting = dialogue.schedule_meeting(
+            admin,
+            invited_need,
+            dialogue.MeetingDraft(
+                title="Holdt møte",
+                starts_at=start,
+                ends_at=start + timedelta(hours=1),
+                capacity=5,
+                place="Rådhuset",
+            ),
+        )
+        held_slot = dialogue.offer_slots(
+            admin, invited_need, dialogue.SlotDraft(slot_start, 30, 1, place="Rådhuset")
+        )[0]
+        dialogue.book_slot(w.users["supplier.admin"], held_slot.id)
+        held_meeting.starts_at = utcnow() - timedelta(days=2)
+        held_meeting.ends_at = held_meeting.starts_at + timedelta(hours=1)
+        held_slot.starts_at = utcnow() - timedelta(days=2)
         # The body leads a group with a request to join pending; it is invited to another group.
         own_group = coordination.invite_peer(admin, need, other_need)
         coordination.request_to_join(asker_user, own_group, asker_need)
@@ -242,6 +278,10 @@ def build_world(make, app) -> World:
         "response": response.id,
         "question": question.id,
         "meeting": meeting.id,
+        "free_slot": free_slot.id,
+        "booked_slot": booked_slot.id,
+        "held_meeting": held_meeting.id,
+        "held_slot": held_slot.id,
         "own_group": own_group.id,
         "inviting_group": inviting_group.id,
         "open_group": open_group.id,
@@ -669,6 +709,78 @@ MATRIX = [
     # it signs up here.
     Entry(
         "dialogue.signup", "POST", lambda w: f"/meetings/{w.rows['meeting']}/signup", only(MOVED, "supplier")
+    ),
+    Entry(
+        "dialogue.meeting_minutes",
+        "GET",
+        lambda w: f"/meetings/{w.rows['held_meeting']}/minutes",
+        only(OK, "member", "admin"),
+    ),
+    Entry(
+        "dialogue.meeting_minutes",
+        "POST",
+        lambda w: f"/meetings/{w.rows['held_meeting']}/minutes",
+        only(MOVED, "member", "admin"),
+        {"minutes": "Referat fra møtet."},
+    ),
+    Entry(
+        "dialogue.offer_slots", "GET", lambda w: f"/needs/{w.rows['need']}/slots", only(OK, "member", "admin")
+    ),
+    Entry(
+        "dialogue.offer_slots",
+        "POST",
+        lambda w: f"/needs/{w.rows['need']}/slots",
+        only(MOVED, "member", "admin"),
+        lambda w: {
+            "slot-starts_at": (utcnow() + timedelta(days=20)).strftime("%Y-%m-%dT%H:%M"),
+            "slot-length_minutes": "30",
+            "slot-count": "2",
+            "slot-place": "Rådhuset",
+        },
+    ),
+    Entry(
+        "dialogue.slot_minutes",
+        "GET",
+        lambda w: f"/slots/{w.rows['held_slot']}/minutes",
+        only(OK, "member", "admin"),
+    ),
+    Entry(
+        "dialogue.slot_minutes",
+        "POST",
+        lambda w: f"/slots/{w.rows['held_slot']}/minutes",
+        only(MOVED, "member", "admin"),
+        {"minutes": "Referat fra samtalen."},
+    ),
+    # The booking supplier and the need's body may cancel a booking (after a confirmation page).
+    Entry(
+        "dialogue.cancel_slot_booking",
+        "GET",
+        lambda w: f"/slots/{w.rows['booked_slot']}/cancel",
+        only(OK, "member", "admin"),
+        owner="supplier",
+    ),
+    Entry(
+        "dialogue.cancel_slot_booking",
+        "GET",
+        lambda w: f"/slots/{w.rows['booked_slot']}/cancel",
+        only(OK, "member", "admin"),
+    ),
+    Entry(
+        "dialogue.cancel_slot_booking",
+        "POST",
+        lambda w: f"/slots/{w.fresh_booked_slot()}/cancel",
+        only(MOVED, "member", "admin"),
+        owner="supplier",
+    ),
+    Entry(
+        "dialogue.cancel_slot_booking",
+        "POST",
+        lambda w: f"/slots/{w.fresh_booked_slot()}/cancel",
+        only(MOVED, "member", "admin"),
+    ),
+    # Only a supplier without a slot on the need books (the owning supplier has one already).
+    Entry(
+        "dialogue.book_slot", "POST", lambda w: f"/slots/{w.rows['free_slot']}/book", only(MOVED, "supplier")
     ),
     Entry(
         "dialogue.message", "GET", lambda w: f"/needs/{w.rows['need']}/message", only(OK, "member", "admin")
