@@ -137,3 +137,95 @@ def test_suppliers_sign_up_for_a_meeting_until_it_is_full(page: Page, seed, anot
     expect(page.locator("table")).to_contain_text("Trygg Natt AS")
     expect(page.locator("table")).to_contain_text("Vaktsystemer AS")
     expect(page.locator("table")).not_to_contain_text("Sensorhuset AS")
+
+
+def test_one_to_one_slots_are_booked_one_per_supplier_and_cancelled_after_confirming(
+    page: Page, seed, another_page
+) -> None:
+    need_path = _seed_need(seed)
+    year = utcnow().year + 1
+
+    # The body offers two back-to-back slots of 45 minutes.
+    login(page, BODY[1])
+    switch_to_english(page)
+    open_need(page, need_path)
+    page.locator("details.offer-slots summary").click()
+    page.locator("#slot-starts_at").fill(f"{year}-03-11T09:00")
+    page.locator("#slot-length_minutes").fill("45")
+    page.locator("#slot-count").fill("2")
+    page.locator("#slot-place").fill("Rådhuset, møterom 2")
+    page.locator("#slot-form button[type=submit]").click()
+    expect(page).to_have_url(re.compile(rf"{need_path}#slots$"))
+    slots = page.locator("#slots li.slot")
+    expect(slots).to_have_count(2)
+    expect(slots.nth(0)).to_contain_text("9:00")
+    expect(slots.nth(1)).to_contain_text("9:45")
+
+    # A supplier books the first slot; it has no button for the second (one slot per need).
+    first = another_page()
+    login(first, _supplier(seed, "Trygg Natt AS"))
+    switch_to_english(first)
+    open_need(first, need_path)
+    first.locator("#slots li.slot").nth(0).locator("form[action$='/book'] button").click()
+    expect(first.locator(".flash-success")).to_contain_text("The slot is booked for your organisation.")
+    expect(first.locator("#slots .slot-own")).to_have_count(1)
+    expect(first.locator("#slots form[action$='/book']")).to_have_count(0)
+
+    # Another supplier finds it booked, without the name of who booked it, and takes the other.
+    second = another_page()
+    login(second, _supplier(seed, "Vaktsystemer AS"))
+    switch_to_english(second)
+    open_need(second, need_path)
+    taken = second.locator("#slots li.slot").nth(0)
+    expect(taken).to_contain_text("Booked")
+    expect(second.locator("main")).not_to_contain_text("Trygg Natt AS")
+    expect(taken.locator("form[action$='/book']")).to_have_count(0)
+    second.locator("#slots li.slot").nth(1).locator("form[action$='/book'] button").click()
+    expect(second.locator("#slots .slot-own")).to_have_count(1)
+
+    # The body sees who booked each slot.
+    page.reload()
+    expect(page.locator("#slots")).to_contain_text("Booked by Trygg Natt AS")
+    expect(page.locator("#slots")).to_contain_text("Booked by Vaktsystemer AS")
+
+    # The first supplier cancels, after a confirmation page; the slot is free again.
+    first.locator("#slots .slot-own").locator("xpath=ancestor::li").locator("a[href$='/cancel']").click()
+    expect(first.locator("h1")).to_have_text("Cancel the booking of the one-to-one slot?")
+    first.locator("main form button[type=submit]").click()
+    expect(first.locator(".flash-success")).to_contain_text("the slot is free again")
+    expect(first.locator("#slots .slot-own")).to_have_count(0)
+    expect(first.locator("#slots li.slot").nth(0).locator(".slot-free")).to_have_text("Free")
+
+
+def test_an_awarded_need_closes_its_dialogue_and_says_why(page: Page, seed, another_page) -> None:
+    need_path = _seed_need(seed)
+    supplier_email = _supplier(seed, "Trygg Natt AS")
+
+    # While the need is open, a supplier can ask and express interest.
+    supplier = another_page()
+    login(supplier, supplier_email)
+    switch_to_english(supplier)
+    open_need(supplier, need_path)
+    expect(supplier.locator("#question-text")).to_be_visible()
+    expect(supplier.locator("#respond")).to_be_visible()
+
+    # The body moves the need on to "Awarded" (through "Tendered").
+    login(page, BODY[1])
+    switch_to_english(page)
+    for stage in ("tendered", "awarded"):
+        open_need(page, need_path)
+        page.locator(".stage-form select").select_option(stage)
+        page.locator(".stage-form button[type=submit]").click()
+        expect(page.locator(".flash-success")).to_be_visible()
+    expect(page.locator("#dialogue-closed")).to_contain_text(
+        "You can still answer the questions asked before"
+    )
+
+    # The supplier is told why, and has no form to send anything with.
+    supplier.reload()
+    closed = supplier.locator("#dialogue-closed")
+    expect(closed).to_be_visible()
+    expect(closed).to_contain_text("The dialogue is closed: the need is now “Awarded”.")
+    expect(supplier.locator("#question-text")).to_have_count(0)
+    expect(supplier.locator("#respond")).to_have_count(0)
+    expect(supplier.locator("form[action$='/signup'], form[action$='/book']")).to_have_count(0)
