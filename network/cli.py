@@ -14,6 +14,7 @@ from flask.cli import with_appcontext
 
 from network import indexing
 from network.demo import demo_records
+from network.demo.dialogue import seed_dialogue
 from network.errors import DomainError, ImportFileError
 from network.extensions import db
 from network.models import Organisation, OrgKind, Role, User
@@ -56,6 +57,7 @@ def setup_command(demo: bool) -> None:
         report = import_records(demo_records(), _index(), progress=_progress)
         click.echo(f"Loaded {report.summary()} in {time.monotonic() - started:.1f} s.")
         _ensure_demo_logins()
+        seed_dialogue()
     elif demo:
         click.echo("Database already has content; demo content not loaded again.")
     index = _index()

@@ -621,3 +621,21 @@ def test_the_need_pages_dialogue_takes_the_same_few_queries_however_much_there_i
     assert run() == few
     # Questions, meetings (with their sign-ups), slots; the body also loads askers and bookers.
     assert few <= 7
+
+
+def test_the_first_minutes_of_a_meeting_tell_the_followers_and_a_correction_does_not(make, need, owner):
+    follower = make.user(make.supplier())
+    follow(follower, need)
+    meeting = dialogue.schedule_meeting(owner, need, meeting_draft())
+    db.session.query(Notification).delete()
+    meeting.starts_at = utcnow() - timedelta(hours=3)
+    meeting.ends_at = utcnow() - timedelta(hours=1)
+    db.session.commit()
+
+    dialogue.publish_meeting_minutes(owner, meeting, "Referat: tre leverandører deltok.")
+    dialogue.publish_meeting_minutes(owner, meeting, "Referat: fire leverandører deltok.")
+
+    assert [(n.user_id, n.kind) for n in notices()] == [(follower.id, "need_meeting")]
+    assert need.title in notices()[0].subject
+    assert notices()[0].link.endswith(f"#meeting-{meeting.id}")
+    assert meeting.minutes == "Referat: fire leverandører deltok."

@@ -8,9 +8,10 @@ from datetime import datetime
 from flask_babel import gettext as _
 
 from network.errors import NotAllowedError
-from network.models import DialogueSlot, Meeting, User, utcnow
+from network.models import DialogueSlot, Meeting, Need, User, utcnow
 from network.services import commit
-from network.services.dialogue.access import checked_text, require_body
+from network.services.dialogue.access import checked_text, need_link, require_body
+from network.services.notifications import followers_of, notify
 
 MINUTES_MAX = 20000
 
@@ -22,6 +23,8 @@ def publish_meeting_minutes(actor: User, meeting: Meeting, text: str, now: datet
     if meeting.starts_at > now:
         raise NotAllowedError(_("Minutes can be published once the meeting has started."))
     meeting.minutes = checked_text(text, MINUTES_MAX, "minutes", _("Write the minutes."))
+    if meeting.minutes_published_at is None:
+        _tell_followers(actor, meeting.need, meeting.title, f"meeting-{meeting.id}")
     meeting.minutes_published_at = now
     commit(None)
     return meeting
@@ -38,6 +41,29 @@ def publish_slot_minutes(
     if slot.starts_at > now:
         raise NotAllowedError(_("Minutes can be published once the meeting has started."))
     slot.minutes = checked_text(text, MINUTES_MAX, "minutes", _("Write the minutes."))
+    if slot.minutes_published_at is None:
+        _tell_followers(actor, slot.need, None, f"slot-{slot.id}")
     slot.minutes_published_at = now
     commit(None)
     return slot
+
+
+def _tell_followers(actor: User, need: Need, meeting_title: str | None, anchor: str) -> None:
+    """The first publication of minutes is news to those who follow the need (a correction is not)."""
+    need_title = need.title
+    notify(
+        followers_of(need),
+        "need_meeting",
+        message=lambda: (
+            _("Minutes published on “%(title)s”", title=need_title),
+            _(
+                "Minutes of the dialogue meeting “%(meeting)s” are published on the need's page.",
+                meeting=meeting_title,
+            )
+            if meeting_title
+            else _("Minutes of a one-to-one meeting are published on the need's page."),
+        ),
+        link=need_link(need, anchor),
+        need_id=need.id,
+        exclude=actor,
+    )
