@@ -43,6 +43,11 @@ class SlotForm(Form):
         description=_l("Starts with https://. Only the organisation that books a slot sees it."),
         validators=[Optional(), URL(), Length(max=500)],
     )
+    agenda = TextAreaField(
+        _l("What each meeting covers"),
+        description=_l("The same for every supplier: the questions you will go through, what to prepare."),
+        validators=[Optional(), Length(max=5000)],
+    )
 
 
 class MinutesForm(Form):

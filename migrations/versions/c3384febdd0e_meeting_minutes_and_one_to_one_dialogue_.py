@@ -25,6 +25,7 @@ def upgrade():
     sa.Column('length_minutes', sa.Integer(), nullable=False),
     sa.Column('place', sa.String(length=300), nullable=False),
     sa.Column('video_link', sa.String(length=500), nullable=True),
+    sa.Column('agenda', sa.Text(), server_default='', nullable=False),
     sa.Column('organisation_id', sa.Integer(), nullable=True),
     sa.Column('booked_by_id', sa.Integer(), nullable=True),
     sa.Column('booked_at', sa.DateTime(), nullable=True),

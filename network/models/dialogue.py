@@ -132,6 +132,9 @@ class DialogueSlot(db.Model):
     length_minutes: Mapped[int]
     place: Mapped[str] = mapped_column(sa.String(300), default="")
     video_link: Mapped[str | None] = mapped_column(sa.String(500))
+    # What each one-to-one meeting covers: given once for the slots offered together, so every
+    # supplier is told the same.
+    agenda: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     # The booking: all three empty while the slot is free (a cancelled booking frees it again).
     organisation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organisations.id"))
     booked_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))

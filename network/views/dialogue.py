@@ -331,6 +331,7 @@ def offer_slots(need_id: int):
             count=form.count.data,
             place=form.place.data or "",
             video_link=form.video_link.data or None,
+            agenda=form.agenda.data or "",
         )
         try:
             slots = dialogue_service.offer_slots(current_user, need, draft)
@@ -396,6 +397,33 @@ def cancel_slot_booking(slot_id: int):
         action=url_for("dialogue.cancel_slot_booking", slot_id=slot.id),
         button=_("Cancel the booking"),
         cancel=back,
+    )
+
+
+@bp.route("/slots/<int:slot_id>/withdraw", methods=["GET", "POST"])
+@login_required
+def withdraw_slot(slot_id: int):
+    slot = _visible_slot(slot_id)
+    need = slot.need
+    if not dialogue_service.is_need_body(current_user, need):
+        abort(403)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            dialogue_service.withdraw_slot(current_user, slot.id)
+        except ConflictError as exc:
+            flash(str(exc), "error")
+            return redirect(links.need_path(need.id, f"slot-{slot.id}"))
+        flash(_("The slot is withdrawn."), "success")
+        return redirect(links.need_path(need.id, "slots"))
+    return render_template(
+        "confirm.html",
+        form=form,
+        title=_("Withdraw the one-to-one slot?"),
+        message=_("Suppliers can no longer book it. You can offer new slots while the dialogue is open."),
+        action=url_for("dialogue.withdraw_slot", slot_id=slot.id),
+        button=_("Withdraw the slot"),
+        cancel=links.need_path(need.id, f"slot-{slot.id}"),
     )
 
 

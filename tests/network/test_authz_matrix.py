@@ -184,6 +184,16 @@ class World:
             dialogue.book_slot(self.users["supplier.admin"], slot.id)
         return slot.id
 
+    def fresh_free_slot(self):
+        need = self.make.need(self.body, title="Behov med ledige samtaler")
+        with self.app.test_request_context(), force_locale("en"):
+            slot = dialogue.offer_slots(
+                self.users["body.admin"],
+                need,
+                dialogue.SlotDraft(utcnow() + timedelta(days=8), 30, 1, place="Rådhuset"),
+            )[0]
+        return slot.id
+
     def suspended_organisation(self):
         org = self.make.supplier(suspended_at=utcnow(), suspended_reason="Falske opplysninger")
         return org.id
@@ -776,6 +786,18 @@ MATRIX = [
         "dialogue.cancel_slot_booking",
         "POST",
         lambda w: f"/slots/{w.fresh_booked_slot()}/cancel",
+        only(MOVED, "member", "admin"),
+    ),
+    Entry(
+        "dialogue.withdraw_slot",
+        "GET",
+        lambda w: f"/slots/{w.rows['free_slot']}/withdraw",
+        only(OK, "member", "admin"),
+    ),
+    Entry(
+        "dialogue.withdraw_slot",
+        "POST",
+        lambda w: f"/slots/{w.fresh_free_slot()}/withdraw",
         only(MOVED, "member", "admin"),
     ),
     # Only a supplier without a slot on the need books (the owning supplier has one already).

@@ -193,7 +193,7 @@ def test_the_body_cancels_a_booking_and_the_booker_is_told(app, login, need, slo
 
     assert rows(DialogueSlot, DialogueSlot.id == slots[0].id)[0].organisation_id is None
     notices = rows(Notification, Notification.user_id == seller.id)
-    assert any("slot" in n.subject and need.title in n.subject for n in notices)
+    assert any(need.title in n.subject and n.link.endswith("#slots") for n in notices)
 
 
 def test_the_body_publishes_the_minutes_of_a_held_slot_for_everyone(
@@ -253,3 +253,35 @@ def test_the_body_publishes_the_minutes_of_a_held_meeting(app, login, client, ne
     assert "Referat: tre leverandører." in page
     supplier_client = login(seller)
     assert supplier_client.post(f"/meetings/{meeting.id}/minutes", data={"minutes": "x"}).status_code == 403
+
+
+def test_every_slot_offered_together_carries_the_same_agenda(login, need, owner, seller):
+    client = login(owner)
+    agenda = "Vi går gjennom de samme tre spørsmålene med alle: data, drift og pris."
+    client.post(f"/needs/{need.id}/slots", data=slot_form(**{"slot-count": "2", "slot-agenda": agenda}))
+
+    assert [s.agenda for s in rows(DialogueSlot)] == [agenda, agenda]
+    client.post("/logout")
+    assert text(login(seller).get(f"/needs/{need.id}")).count(agenda) == 2
+
+
+def test_the_body_withdraws_a_free_slot_after_confirming_but_not_a_booked_one(
+    app, login, need, slots, seller, owner
+):
+    with app.test_request_context():
+        dialogue.book_slot(seller, slots[0].id)
+    client = login(owner)
+    assert "Withdraw the one-to-one slot?" in text(client.get(f"/slots/{slots[1].id}/withdraw"))
+
+    assert location(client.post(f"/slots/{slots[1].id}/withdraw")).endswith(f"/needs/{need.id}#slots")
+    refused = client.post(f"/slots/{slots[0].id}/withdraw", follow_redirects=True)
+
+    assert "cancel the booking first" in text(refused)
+    assert sorted(s.id for s in rows(DialogueSlot)) == [slots[0].id, slots[2].id]
+
+
+def test_only_the_body_withdraws_slots(login, slots, seller):
+    client = login(seller)
+    assert client.get(f"/slots/{slots[0].id}/withdraw").status_code == 403
+    assert client.post(f"/slots/{slots[0].id}/withdraw").status_code == 403
+    assert count(DialogueSlot) == 3

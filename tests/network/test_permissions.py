@@ -220,6 +220,8 @@ LOGIN_REQUIRED = [
     ("get", "/slots/1/cancel", "dialogue.cancel_slot_booking"),
     ("post", "/slots/1/cancel", "dialogue.cancel_slot_booking"),
     ("get", "/slots/1/minutes", "dialogue.slot_minutes"),
+    ("get", "/slots/1/withdraw", "dialogue.withdraw_slot"),
+    ("post", "/slots/1/withdraw", "dialogue.withdraw_slot"),
     ("post", "/slots/1/minutes", "dialogue.slot_minutes"),
     ("post", "/needs/{need}/message", "dialogue.message"),
     ("post", "/needs/{need}/coordination/invite", "coordination.invite"),

@@ -62,6 +62,7 @@ from network.services.dialogue.slots import (
     get_slot,
     offer_slots,
     slots_for,
+    withdraw_slot,
 )
 
 __all__ = [
@@ -79,6 +80,7 @@ __all__ = [
     "publish_meeting_minutes",
     "publish_slot_minutes",
     "slots_for",
+    "withdraw_slot",
     "CAPACITY_MAX",
     "QUESTION_MAX",
     "AnswerDraft",

@@ -27,13 +27,14 @@ from network.services.dialogue.access import (
     require_open_dialogue,
 )
 from network.services.notifications import notify
-from network.text import one_line
+from network.text import clean, one_line
 
 SLOT_MIN_MINUTES = 10
 # Slots offered with one form: back to back from the first start.
 SLOTS_AT_ONCE_MAX = 12
 PLACE_MAX = 300
 LINK_MAX = 500
+AGENDA_MAX = 5000
 
 
 class SlotTakenError(ConflictError):
@@ -49,13 +50,14 @@ class SlotDraft:
     count: int | None = 1
     place: str = ""
     video_link: str | None = None
+    agenda: str = ""
 
 
 def _setting(name: str) -> int:
     return int(current_app.config[name])
 
 
-def _checked(draft: SlotDraft, now: datetime) -> tuple[str, str | None]:
+def _checked(draft: SlotDraft, now: datetime) -> tuple[str, str | None, str]:
     if draft.starts_at is None:
         raise ValidationError(_("Say when the first slot starts."), field="starts_at")
     if draft.starts_at <= now:
@@ -80,7 +82,10 @@ def _checked(draft: SlotDraft, now: datetime) -> tuple[str, str | None]:
             raise ValidationError(_("The video link must start with https://."), field="video_link")
     if not place and link is None:
         raise ValidationError(_("Give a place, a video link or both."), field="place")
-    return place, link
+    agenda = clean(draft.agenda)
+    if len(agenda) > AGENDA_MAX:
+        raise ValidationError(_("At most %(n)d characters.", n=AGENDA_MAX), field="agenda")
+    return place, link, agenda
 
 
 def offer_slots(actor: User, need: Need, draft: SlotDraft, now: datetime | None = None) -> list[DialogueSlot]:
@@ -88,7 +93,7 @@ def offer_slots(actor: User, need: Need, draft: SlotDraft, now: datetime | None 
     now = now or utcnow()
     require_body(actor, need, _("Only the need's own organisation can offer one-to-one slots."))
     require_open_dialogue(need, now)
-    place, link = _checked(draft, now)
+    place, link, agenda = _checked(draft, now)
     offered = db.session.scalar(
         sa.select(sa.func.count()).select_from(DialogueSlot).where(DialogueSlot.need_id == need.id)
     )
@@ -105,6 +110,7 @@ def offer_slots(actor: User, need: Need, draft: SlotDraft, now: datetime | None 
             length_minutes=draft.length_minutes,
             place=place,
             video_link=link,
+            agenda=agenda,
         )
         for i in range(draft.count)
     ]
@@ -244,3 +250,19 @@ def cancel_booking(actor: User, slot_id: int, now: datetime | None = None) -> Di
     slot.booked_at = None
     commit(None)
     return slot
+
+
+def withdraw_slot(actor: User, slot_id: int, now: datetime | None = None) -> Need:
+    """The body takes back a free slot it offered (a booked one is cancelled first, telling the
+    supplier); a slot that has started stays, as part of the record."""
+    now = now or utcnow()
+    slot = get_slot(slot_id)
+    need = slot.need
+    require_body(actor, need, _("Only the need's own organisation can withdraw its slots."))
+    if slot.is_booked:
+        raise ConflictError(_("The slot is booked: cancel the booking first."))
+    if slot.starts_at <= now:
+        raise ConflictError(_("This slot has already started."))
+    db.session.delete(slot)
+    commit(None)
+    return need
