@@ -19,8 +19,10 @@ OSLO = ZoneInfo("Europe/Oslo")
 
 
 def _at(days: int, hour: int) -> datetime:
-    """A whole hour in Norwegian time, `days` from today, as naive UTC like every stored time."""
+    """A whole hour in Norwegian time on a weekday, `days` from today (a weekend day moves back to
+    the Friday before), as naive UTC like every stored time."""
     day = datetime.now(OSLO).date() + timedelta(days=days)
+    day -= timedelta(days=max(0, day.weekday() - 4))
     local = datetime.combine(day, time(hour), tzinfo=OSLO)
     return local.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
 
@@ -48,7 +50,7 @@ def seed_dialogue() -> bool:
             question.id,
             dialogue.AnswerDraft(answer="Ja. Vi ønsker løsninger som kan kobles til dagens fagsystem."),
         )
-        start = _at(1, 10)
+        start = _at(3, 10)
         held = dialogue.schedule_meeting(
             body,
             need,
