@@ -264,13 +264,18 @@ def cancel_signup(meeting_id: int):
 @login_required
 def calendar(meeting_id: int):
     meeting = _visible_meeting(meeting_id)
-    body = dialogue_service.calendar_file(current_user, meeting.id)
+    return _calendar_response(
+        dialogue_service.calendar_file(current_user, meeting.id), f"meeting-{meeting.id}"
+    )
+
+
+def _calendar_response(body: str, name: str) -> Response:
     return Response(
         body.encode("utf-8"),
         mimetype="text/calendar",
         headers={
             "Content-Type": "text/calendar; charset=utf-8",
-            "Content-Disposition": f'attachment; filename="meeting-{meeting.id}.ics"',
+            "Content-Disposition": f'attachment; filename="{name}.ics"',
         },
     )
 
@@ -355,12 +360,16 @@ def offer_slots(need_id: int):
 def book_slot(slot_id: int):
     slot = _visible_slot(slot_id)
     require_valid(ConfirmForm())
+    moving = dialogue_service.slots_for(current_user, slot.need).own is not None
     try:
         dialogue_service.book_slot(current_user, slot.id)
     except ConflictError as exc:
         flash(str(exc), "error")
     else:
-        flash(_("The slot is booked for your organisation."), "success")
+        if moving:
+            flash(_("Your organisation's booking is moved to this slot."), "success")
+        else:
+            flash(_("The slot is booked for your organisation."), "success")
     return redirect(links.need_path(slot.need_id, f"slot-{slot.id}"))
 
 
@@ -398,6 +407,13 @@ def cancel_slot_booking(slot_id: int):
         button=_("Cancel the booking"),
         cancel=back,
     )
+
+
+@bp.get("/slots/<int:slot_id>/calendar.ics")
+@login_required
+def slot_calendar(slot_id: int):
+    slot = _visible_slot(slot_id)
+    return _calendar_response(dialogue_service.slot_calendar_file(current_user, slot.id), f"slot-{slot.id}")
 
 
 @bp.route("/slots/<int:slot_id>/withdraw", methods=["GET", "POST"])

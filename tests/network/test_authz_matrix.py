@@ -761,6 +761,19 @@ MATRIX = [
         only(MOVED, "member", "admin"),
         {"minutes": "Referat fra samtalen."},
     ),
+    Entry(
+        "dialogue.slot_calendar",
+        "GET",
+        lambda w: f"/slots/{w.rows['booked_slot']}/calendar.ics",
+        only(OK, "member", "admin"),
+        owner="supplier",
+    ),
+    Entry(
+        "dialogue.slot_calendar",
+        "GET",
+        lambda w: f"/slots/{w.rows['booked_slot']}/calendar.ics",
+        only(OK, "member", "admin"),
+    ),
     # The booking supplier and the need's body may cancel a booking (after a confirmation page).
     Entry(
         "dialogue.cancel_slot_booking",

@@ -110,21 +110,38 @@ def test_only_the_body_offers_slots(login, need, seller, make):
     assert count(DialogueSlot) == 0
 
 
-def test_a_supplier_books_one_slot_and_only_one(login, need, slots, seller):
+def test_a_supplier_books_one_slot_and_booking_another_moves_it(login, need, slots, seller):
     client = login(seller)
     page = text(client.get(f"/needs/{need.id}"))
     assert f"/slots/{slots[0].id}/book" in page
+    assert "Move our booking to this time" not in page
 
     assert location(client.post(f"/slots/{slots[0].id}/book")).endswith(f"#slot-{slots[0].id}")
-    response = client.post(f"/slots/{slots[1].id}/book", follow_redirects=True)
-
-    assert "already has a slot on this need" in text(response)
-    booked = rows(DialogueSlot, DialogueSlot.organisation_id == seller.organisation_id)
-    assert [s.id for s in booked] == [slots[0].id]
     page = text(client.get(f"/needs/{need.id}"))
     assert "Booked by your organisation" in page
     assert "https://meet.example.no/rom" in page
-    assert f"/slots/{slots[1].id}/book" not in page
+    assert page.count("Move our booking to this time") == 2
+    response = client.post(f"/slots/{slots[1].id}/book", follow_redirects=True)
+
+    assert "booking is moved to this slot." in text(response)
+    booked = rows(DialogueSlot, DialogueSlot.organisation_id == seller.organisation_id)
+    assert [s.id for s in booked] == [slots[1].id]
+    assert rows(DialogueSlot, DialogueSlot.id == slots[0].id)[0].booked_by_id is None
+
+
+def test_a_booking_that_has_started_is_not_moved(app, login, need, slots, seller):
+    with app.test_request_context():
+        dialogue.book_slot(seller, slots[0].id)
+    slot = db.session.get(DialogueSlot, slots[0].id)
+    slot.starts_at = utcnow() - timedelta(minutes=5)
+    db.session.commit()
+    client = login(seller)
+    assert f"/slots/{slots[1].id}/book" not in text(client.get(f"/needs/{need.id}"))
+
+    response = client.post(f"/slots/{slots[1].id}/book", follow_redirects=True)
+
+    assert "has already started" in text(response)
+    assert [s.id for s in rows(DialogueSlot, DialogueSlot.organisation_id.is_not(None))] == [slots[0].id]
 
 
 def test_a_taken_slot_cannot_be_booked_by_another_and_its_booker_stays_private(
@@ -285,3 +302,28 @@ def test_only_the_body_withdraws_slots(login, slots, seller):
     assert client.get(f"/slots/{slots[0].id}/withdraw").status_code == 403
     assert client.post(f"/slots/{slots[0].id}/withdraw").status_code == 403
     assert count(DialogueSlot) == 3
+
+
+def test_the_booker_and_the_body_get_the_slots_calendar_file_and_no_one_else(
+    app, login, need, slots, seller, rival, owner
+):
+    with app.test_request_context():
+        dialogue.book_slot(seller, slots[0].id)
+    client = login(seller)
+    page = text(client.get(f"/needs/{need.id}"))
+    assert f"/slots/{slots[0].id}/calendar.ics" in page
+
+    response = client.get(f"/slots/{slots[0].id}/calendar.ics")
+
+    assert response.headers["Content-Type"] == "text/calendar; charset=utf-8"
+    assert response.headers["Content-Disposition"] == f'attachment; filename="slot-{slots[0].id}.ics"'
+    ics = text(response)
+    assert ics.startswith("BEGIN:VCALENDAR\r\n")
+    assert "DTSTART:" + slots[0].starts_at.strftime("%Y%m%dT%H%M%SZ") in ics
+    assert "meet.example.no/rom" in ics.replace("\r\n ", "")
+    client.post("/logout")
+    assert login(owner).get(f"/slots/{slots[0].id}/calendar.ics").status_code == 200
+    client.post("/logout")
+    client = login(rival)
+    assert client.get(f"/slots/{slots[0].id}/calendar.ics").status_code == 403
+    assert client.get(f"/slots/{slots[1].id}/calendar.ics").status_code == 403

@@ -221,6 +221,7 @@ LOGIN_REQUIRED = [
     ("post", "/slots/1/cancel", "dialogue.cancel_slot_booking"),
     ("get", "/slots/1/minutes", "dialogue.slot_minutes"),
     ("get", "/slots/1/withdraw", "dialogue.withdraw_slot"),
+    ("get", "/slots/1/calendar.ics", "dialogue.slot_calendar"),
     ("post", "/slots/1/withdraw", "dialogue.withdraw_slot"),
     ("post", "/slots/1/minutes", "dialogue.slot_minutes"),
     ("post", "/needs/{need}/message", "dialogue.message"),

@@ -234,7 +234,7 @@ def build_world(app, make) -> dict:
     other_supplier_user = make.user(make.supplier(name="Annen Leverandør AS"))
     site_admin = make.user(site_admin=True)
     # A second open need of the lead body, which it can bring into the group.
-    make.need(body, title="Varslingsløsning for trygghetsalarmer")
+    second_need = make.need(body, title="Varslingsløsning for trygghetsalarmer")
     asking_body = make.public_body(name="Spørrevik kommune")
     asking_admin = make.user(asking_body)
     asking_need = make.need(asking_body, title="Tilsyn og trygghet for hjemmeboende")
@@ -288,6 +288,26 @@ def build_world(app, make) -> dict:
         group = coordination.invite_peer(body_admin, need, peer_need)
         coordination.request_to_join(asking_admin, group, asking_need)
         dialogue.sign_up(supplier_user, meeting.id)
+        # Free one-to-one slots on the need; a meeting and a booked slot held on the second need
+        # (minutes can be written, the booking neither cancelled nor withdrawn any more).
+        dialogue.offer_slots(body_admin, need, dialogue.SlotDraft(starts, 30, 3, place="Rådhuset"))
+        held_meeting = dialogue.schedule_meeting(
+            body_admin,
+            second_need,
+            dialogue.MeetingDraft(
+                title="Holdt møte",
+                starts_at=starts,
+                ends_at=starts + timedelta(hours=1),
+                capacity=5,
+                place="Rådhuset",
+            ),
+        )
+        held_slot = dialogue.offer_slots(
+            body_admin, second_need, dialogue.SlotDraft(starts, 30, 1, place="Rådhuset")
+        )[0]
+        dialogue.book_slot(supplier_user, held_slot.id)
+        held_meeting.starts_at = held_slot.starts_at = utcnow() - timedelta(days=2)
+        held_meeting.ends_at = held_meeting.starts_at + timedelta(hours=1)
         notifications.save_search(body_admin, notifications.SavedSearchDraft(name="Tilsyn", query="tilsyn"))
         notifications.follow(body_admin, peer_need.id)
         _invitation, invitation_token = accounts.invite_colleague(body_admin, "kollega@fjordvik.kommune.no")
@@ -302,6 +322,8 @@ def build_world(app, make) -> dict:
         "supplier": supplier.id,
         "question": question.id,
         "meeting": meeting.id,
+        "held_meeting": held_meeting.id,
+        "held_slot": held_slot.id,
         "response": response.id,
         "group": group.id,
         "invitation": invitation_token,
@@ -405,6 +427,11 @@ PAGES = [
     ("other_supplier", "/needs/{need}"),
     ("supplier", "/needs/{need}/questions"),
     ("body_admin", "/meetings/{meeting}"),
+    ("body_admin", "/meetings/{held_meeting}/minutes"),
+    ("body_admin", "/needs/{need}/slots"),
+    ("body_admin", "/slots/{held_slot}/minutes"),
+    ("body_admin", "/slots/{held_slot}/cancel"),
+    ("body_admin", "/slots/{held_slot}/withdraw"),
     ("supplier", "/organisations/for-you"),
     ("site_admin", "/admin/organisations"),
     ("body_admin", "/account"),

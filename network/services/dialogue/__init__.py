@@ -61,6 +61,7 @@ from network.services.dialogue.slots import (
     cancel_booking,
     get_slot,
     offer_slots,
+    slot_calendar_file,
     slots_for,
     withdraw_slot,
 )
@@ -79,6 +80,7 @@ __all__ = [
     "offer_slots",
     "publish_meeting_minutes",
     "publish_slot_minutes",
+    "slot_calendar_file",
     "slots_for",
     "withdraw_slot",
     "CAPACITY_MAX",

@@ -315,13 +315,35 @@ def calendar_file(actor: User, meeting_id: int, now: datetime | None = None) -> 
     if not is_need_body(actor, need) and own_signup(actor, meeting) is None:
         raise NotAllowedError(_("The calendar file is for organisations signed up for the meeting."))
     need_url = need_link(need, f"meeting-{meeting.id}")
-    host = urlparse(need_url).hostname or "behovsborsen"
     details = [need.title, need.organisation.name]
     if meeting.video_link:
         details.append(meeting.video_link)
     if meeting.description:
         details.append(meeting.description)
-    details.append(need_url)
+    return calendar_event(
+        f"meeting-{meeting.id}",
+        meeting.starts_at,
+        meeting.ends_at,
+        meeting.title,
+        meeting.place or meeting.video_link or "",
+        details,
+        need_url,
+        now,
+    )
+
+
+def calendar_event(
+    uid: str,
+    starts_at: datetime,
+    ends_at: datetime,
+    summary: str,
+    location: str,
+    details: list[str],
+    url: str,
+    now: datetime | None = None,
+) -> str:
+    """One event as an iCalendar file; `details` (with the link last) make its description."""
+    host = urlparse(url).hostname or "behovsborsen"
     lines = [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",
@@ -329,14 +351,14 @@ def calendar_file(actor: User, meeting_id: int, now: datetime | None = None) -> 
         "CALSCALE:GREGORIAN",
         "METHOD:PUBLISH",
         "BEGIN:VEVENT",
-        f"UID:meeting-{meeting.id}@{host}",
+        f"UID:{uid}@{host}",
         f"DTSTAMP:{_ics_time(now or utcnow())}",
-        f"DTSTART:{_ics_time(meeting.starts_at)}",
-        f"DTEND:{_ics_time(meeting.ends_at)}",
-        f"SUMMARY:{_ics_text(meeting.title)}",
-        f"LOCATION:{_ics_text(meeting.place or meeting.video_link or '')}",
-        f"DESCRIPTION:{_ics_text(chr(10).join(details))}",
-        f"URL:{need_url}",
+        f"DTSTART:{_ics_time(starts_at)}",
+        f"DTEND:{_ics_time(ends_at)}",
+        f"SUMMARY:{_ics_text(summary)}",
+        f"LOCATION:{_ics_text(location)}",
+        f"DESCRIPTION:{_ics_text(chr(10).join([*details, url]))}",
+        f"URL:{url}",
         "END:VEVENT",
         "END:VCALENDAR",
     ]

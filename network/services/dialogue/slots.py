@@ -26,6 +26,7 @@ from network.services.dialogue.access import (
     require_body,
     require_open_dialogue,
 )
+from network.services.dialogue.meetings import calendar_event
 from network.services.notifications import notify
 from network.text import clean, one_line
 
@@ -137,7 +138,8 @@ class SlotLists:
     rows: list[SlotRow]
     # The reader's organisation's booking on this need (one at most).
     own: DialogueSlot | None
-    # The reader may book a free slot now (a supplier without a booking, the dialogue open).
+    # The reader may book a free slot now (a supplier, the dialogue open); with a booking of its
+    # own that has not started, booking another moves it.
     can_book: bool
 
 
@@ -162,7 +164,7 @@ def slots_for(user: User | None, need: Need, now: datetime | None = None) -> Slo
     own = next((r.slot for r in rows if r.is_own), None)
     can_book = (
         is_supplier_user(user)
-        and own is None
+        and (own is None or own.starts_at > now)
         and dialogue_is_open(need, now)
         and not is_need_body(user, need)
     )
@@ -170,6 +172,7 @@ def slots_for(user: User | None, need: Need, now: datetime | None = None) -> Slo
 
 
 def book_slot(actor: User, slot_id: int, now: datetime | None = None) -> DialogueSlot:
+    """Book a free slot for the actor's organisation, or move its booking on the need to it."""
     now = now or utcnow()
     slot = get_slot(slot_id)
     need = slot.need
@@ -181,13 +184,20 @@ def book_slot(actor: User, slot_id: int, now: datetime | None = None) -> Dialogu
     if slot.organisation_id == actor.organisation_id:
         raise ConflictError(_("Your organisation has already booked this slot."))
     own = db.session.scalar(
-        sa.select(DialogueSlot.id).where(
+        sa.select(DialogueSlot).where(
             DialogueSlot.need_id == need.id, DialogueSlot.organisation_id == actor.organisation_id
         )
     )
     if own is not None:
-        raise ConflictError(
-            _("Your organisation already has a slot on this need. Cancel it first to choose another.")
+        # Booking another slot moves the organisation's booking there (one slot per need), while
+        # the one it holds has not started.
+        if own.starts_at <= now:
+            raise ConflictError(_("Your organisation's slot on this need has already started."))
+        db.session.execute(
+            sa.update(DialogueSlot)
+            .where(DialogueSlot.id == own.id)
+            .values(organisation_id=None, booked_by_id=None, booked_at=None)
+            .execution_options(synchronize_session=False)
         )
     # Booked only if still free: of two organisations booking the same slot at once, one gets it.
     try:
@@ -199,14 +209,14 @@ def book_slot(actor: User, slot_id: int, now: datetime | None = None) -> Dialogu
         )
     except IntegrityError:
         db.session.rollback()
-        raise ConflictError(
-            _("Your organisation already has a slot on this need. Cancel it first to choose another.")
-        ) from None
+        raise ConflictError(_("Your organisation already has a slot on this need.")) from None
     if taken.rowcount != 1:
         db.session.rollback()
         raise SlotTakenError(_("Another organisation booked this slot first. Choose another."))
     commit(None)
     db.session.refresh(slot)
+    if own is not None:
+        db.session.refresh(own)
     return slot
 
 
@@ -266,3 +276,27 @@ def withdraw_slot(actor: User, slot_id: int, now: datetime | None = None) -> Nee
     db.session.delete(slot)
     commit(None)
     return need
+
+
+def slot_calendar_file(actor: User, slot_id: int, now: datetime | None = None) -> str:
+    """A booked slot as an iCalendar file, for the booking organisation's users and the need's body."""
+    slot = get_slot(slot_id)
+    need = slot.need
+    own = authenticated(actor) and slot.is_booked and slot.organisation_id == actor.organisation_id
+    if not (own or (is_need_body(actor, need) and slot.is_booked)):
+        raise NotAllowedError(_("The calendar file is for the organisation that booked the slot."))
+    details = [need.title, need.organisation.name]
+    if slot.video_link:
+        details.append(slot.video_link)
+    if slot.agenda:
+        details.append(slot.agenda)
+    return calendar_event(
+        f"slot-{slot.id}",
+        slot.starts_at,
+        slot.ends_at,
+        _("One-to-one meeting: %(title)s", title=need.title),
+        slot.place or slot.video_link or "",
+        details,
+        need_link(need, f"slot-{slot.id}"),
+        now,
+    )
