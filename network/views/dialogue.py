@@ -284,30 +284,44 @@ def _calendar_response(body: str, name: str) -> Response:
 @login_required
 def meeting_minutes(meeting_id: int):
     meeting = _visible_meeting(meeting_id)
-    need = meeting.need
+    return _minutes_page(
+        meeting,
+        dialogue_service.publish_meeting_minutes,
+        _("Minutes of “%(title)s”", title=meeting.title),
+        ready=meeting.starts_at <= utcnow(),
+        action=url_for("dialogue.meeting_minutes", meeting_id=meeting.id),
+        anchor=f"meeting-{meeting.id}",
+    )
+
+
+def _minutes_page(record, publish: Callable, heading: str, ready: bool, action: str, anchor: str):
+    """The minutes form of a held meeting or one-to-one slot, for the need's body."""
+    need = record.need
     if not dialogue_service.is_need_body(current_user, need):
         abort(403)
     form = MinutesForm()
     if request.method == "GET":
-        form.minutes.data = meeting.minutes
+        form.minutes.data = record.minutes
+    back = links.need_path(need.id, anchor)
     if form.validate_on_submit():
         try:
-            dialogue_service.publish_meeting_minutes(current_user, meeting, form.minutes.data)
+            publish(current_user, record, form.minutes.data)
         except ValidationError as exc:
             field_error(form, exc)
         else:
             flash(_("The minutes are published on the need's page."), "success")
-            return redirect(links.need_path(need.id, f"meeting-{meeting.id}"))
-    return render_template(
+            return redirect(back)
+    page = render_template(
         "dialogue/minutes.html",
         need=need,
         form=form,
-        heading=_("Minutes of “%(title)s”", title=meeting.title),
-        start=meeting.starts_at,
-        ready=meeting.starts_at <= utcnow(),
-        action=url_for("dialogue.meeting_minutes", meeting_id=meeting.id),
-        back=links.need_path(need.id, f"meeting-{meeting.id}"),
-    ), form_status()
+        heading=heading,
+        start=record.starts_at,
+        ready=ready,
+        action=action,
+        back=back,
+    )
+    return page, form_status()
 
 
 # -- one-to-one slots -------------------------------------------------------------------------
@@ -447,30 +461,14 @@ def withdraw_slot(slot_id: int):
 @login_required
 def slot_minutes(slot_id: int):
     slot = _visible_slot(slot_id)
-    need = slot.need
-    if not dialogue_service.is_need_body(current_user, need):
-        abort(403)
-    form = MinutesForm()
-    if request.method == "GET":
-        form.minutes.data = slot.minutes
-    if form.validate_on_submit():
-        try:
-            dialogue_service.publish_slot_minutes(current_user, slot, form.minutes.data)
-        except ValidationError as exc:
-            field_error(form, exc)
-        else:
-            flash(_("The minutes are published on the need's page."), "success")
-            return redirect(links.need_path(need.id, f"slot-{slot.id}"))
-    return render_template(
-        "dialogue/minutes.html",
-        need=need,
-        form=form,
-        heading=_("Minutes of a one-to-one meeting"),
-        start=slot.starts_at,
+    return _minutes_page(
+        slot,
+        dialogue_service.publish_slot_minutes,
+        _("Minutes of a one-to-one meeting"),
         ready=slot.is_booked and slot.starts_at <= utcnow(),
         action=url_for("dialogue.slot_minutes", slot_id=slot.id),
-        back=links.need_path(need.id, f"slot-{slot.id}"),
-    ), form_status()
+        anchor=f"slot-{slot.id}",
+    )
 
 
 # -- one message to every respondent ----------------------------------------------------------
