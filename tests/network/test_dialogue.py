@@ -140,7 +140,7 @@ def test_no_questions_on_drafts_or_cancelled_needs(make, seller, stage):
 @pytest.mark.parametrize("stage", [Stage.DIALOGUE_CLOSED, Stage.TENDERED, Stage.AWARDED, Stage.CANCELLED])
 def test_questions_close_with_the_needs_stage(make, seller, stage):
     need = make.need(stage=stage)
-    with pytest.raises(NotAllowedError, match="closed"):
+    with pytest.raises(NotAllowedError):
         ask(seller, need)
 
 
