@@ -88,6 +88,9 @@ def defaults(instance_path: str) -> dict:
         "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).resolve().parent / "translations"),
         "LANGUAGES": {"nb": "Norsk bokmål", "nn": "Norsk nynorsk", "en": "English"},
         "INVITATION_DAYS": 14,
+        # Days a request to join an organisation (someone who registered with a number already taken)
+        # waits for its administrators; after that it is deleted, with the password hash it holds.
+        "JOIN_REQUEST_DAYS": 14,
         # Hours a link to confirm a new e-mail address works (once).
         "EMAIL_CHANGE_HOURS": 24,
         # Changes of e-mail address one account may ask for in an hour: each sends two mails, one of them

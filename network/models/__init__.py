@@ -32,6 +32,7 @@ from network.models.core import (
     utcnow,
 )
 from network.models.dialogue import Meeting, MeetingSignup, Question
+from network.models.joining import JoinRequest
 from network.models.moderation import Report, ReportKind, ReportOutcome, ReportReason
 from network.models.notifications import (
     NOTIFICATION_KINDS,
@@ -76,6 +77,7 @@ __all__ = [
     "IndexEvent",
     "IndexState",
     "Invitation",
+    "JoinRequest",
     "MatchAlert",
     "Maturity",
     "Meeting",
