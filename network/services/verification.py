@@ -6,11 +6,13 @@ from __future__ import annotations
 import re
 from functools import cache
 
+import sqlalchemy as sa
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from network import links, reference
 from network.errors import NotAllowedError, ValidationError
+from network.extensions import db
 from network.models import Organisation, OrgKind, User, utcnow
 from network.services import audit, commit
 from network.services.members import admins_of
@@ -61,6 +63,21 @@ def warnings(org: Organisation) -> list[str]:
                 "this name."
             )
         )
+    namesakes = db.session.scalars(
+        sa.select(Organisation).where(
+            sa.func.lower(Organisation.name) == org.name.lower(), Organisation.id != org.id
+        )
+    ).all()
+    for other in namesakes:
+        if other.is_example:
+            found.append(_("An example body of the demo has the same name; it has no number of its own."))
+        else:
+            found.append(
+                _(
+                    "Another organisation on the site has the same name (number %(number)s).",
+                    number=other.org_number or "—",
+                )
+            )
     return found
 
 

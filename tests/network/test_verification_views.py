@@ -9,7 +9,7 @@ import pytest
 
 from network.models import AuditEntry, Need, Organisation, Role, Stage
 from network.services.mail import outbox_messages
-from tests.helpers import field_error, location, need_form, rows, text
+from tests.helpers import field_error, location, need_form, registration, rows, text
 
 pytestmark = pytest.mark.usefixtures("english")
 
@@ -207,3 +207,19 @@ def test_another_organisations_number_is_refused_on_the_profile(client, login, m
     assert response.status_code == 422
     assert "Another organisation is registered with that number." in text(response)
     assert rows(Organisation, Organisation.id == org.id)[0].org_number == "974760673"
+
+
+def test_a_body_registering_the_name_of_a_demo_example_registers_and_the_admin_is_warned(client, login, make):
+    make.public_body(name="Oslo kommune", is_example=True)
+    response = client.post(
+        "/register",
+        data=registration(org_name="Oslo kommune", org_number="958935420", kommune="0301", email="o@oslo.no"),
+    )
+    assert location(response) == "/dashboard"
+    client.post("/logout")
+    login(make.user(site_admin=True))
+
+    page = text(client.get("/admin/organisations"))
+
+    assert f'href="{REGISTER}958935420"' in page
+    assert "An example body of the demo has the same name" in page
