@@ -223,3 +223,17 @@ def test_a_body_registering_the_name_of_a_demo_example_registers_and_the_admin_i
 
     assert f'href="{REGISTER}958935420"' in page
     assert "An example body of the demo has the same name" in page
+
+
+def test_the_rejected_body_reads_the_reason_on_its_needs_page(client, login, walker, site_admin):
+    login(site_admin)
+    client.post(
+        f"/admin/organisations/{walker.organisation_id}/reject", data={"reason": "Nummeret er ikke deres."}
+    )
+    client.post("/logout")
+    login(walker)
+
+    page = text(client.get("/needs/mine"))
+
+    assert "has rejected your organisation" in page
+    assert "Nummeret er ikke deres." in page
