@@ -56,7 +56,7 @@ def ask_to_join(draft: RegistrationDraft, locale: str) -> JoinRequest:
     db.session.execute(
         sa.delete(JoinRequest).where(JoinRequest.organisation_id == org.id, JoinRequest.email == email)
     )
-    request = JoinRequest(
+    join_request = JoinRequest(
         organisation_id=org.id,
         name=one_line(draft.name),
         email=email,
@@ -66,10 +66,10 @@ def ask_to_join(draft: RegistrationDraft, locale: str) -> JoinRequest:
         terms_version=draft.terms_version,
         locale=locale or "nb",
     )
-    db.session.add(request)
+    db.session.add(join_request)
     db.session.flush()
-    audit.record(None, "member.join_request", request, org.id, label=email)
-    name, org_name = request.name, org.name
+    audit.record(None, "member.join_request", join_request, org.id, label=email)
+    name, org_name = join_request.name, org.name
 
     def message():
         return (
@@ -86,7 +86,7 @@ def ask_to_join(draft: RegistrationDraft, locale: str) -> JoinRequest:
 
     notify(admins_of(org), "join_request", message, link=links.site_path("organisations.members"))
     db.session.commit()
-    return request
+    return join_request
 
 
 def pending_requests(actor: User) -> list[JoinRequest]:
@@ -108,37 +108,37 @@ def get_request(actor: User, request_id: int) -> JoinRequest:
     """One waiting request to the actor's organisation; another organisation's is "not found"."""
     if not actor.is_org_admin:
         raise NotAllowedError(_("Only the organisation's administrators can answer requests to join."))
-    request = db.session.get(JoinRequest, request_id)
+    join_request = db.session.get(JoinRequest, request_id)
     if (
-        request is None
-        or not actor.belongs_to(request.organisation_id)
-        or request.created_at < _oldest_kept()
+        join_request is None
+        or not actor.belongs_to(join_request.organisation_id)
+        or join_request.created_at < _oldest_kept()
     ):
         raise NotFoundError(_("No such request to join."))
-    return request
+    return join_request
 
 
 def approve(actor: User, request_id: int) -> User:
     """The requester becomes a member of the organisation, with the password they chose, and is told."""
-    request = get_request(actor, request_id)
-    org = request.organisation
-    if email_taken(request.email):
+    join_request = get_request(actor, request_id)
+    org = join_request.organisation
+    if email_taken(join_request.email):
         # The address got an account since (a registration, an invitation): the request is spent.
-        audit.record(actor, "member.join_refused", request, org.id, label=request.email)
-        db.session.delete(request)
+        audit.record(actor, "member.join_refused", join_request, org.id, label=join_request.email)
+        db.session.delete(join_request)
         db.session.commit()
-        raise ConflictError(_("%(email)s has an account on the site by now.", email=request.email))
+        raise ConflictError(_("%(email)s has an account on the site by now.", email=join_request.email))
     user = User(
-        email=request.email,
-        name=request.name,
+        email=join_request.email,
+        name=join_request.name,
         organisation_id=org.id,
         role=Role.MEMBER,
-        password_hash=request.password_hash,
-        locale=request.locale,
+        password_hash=join_request.password_hash,
+        locale=join_request.locale,
     )
-    accept_terms(user, request.terms_version)
+    accept_terms(user, join_request.terms_version)
     db.session.add(user)
-    db.session.delete(request)
+    db.session.delete(join_request)
     db.session.flush()
     audit.record(actor, "member.join_approved", user, org.id, label=user.email)
     db.session.commit()
@@ -158,11 +158,11 @@ def approve(actor: User, request_id: int) -> User:
 
 def refuse(actor: User, request_id: int) -> JoinRequest:
     """The request is deleted and the requester told, without naming the organisation."""
-    request = get_request(actor, request_id)
-    org: Organisation = request.organisation
-    email, locale, number = request.email, request.locale, org.org_number or ""
-    audit.record(actor, "member.join_refused", request, org.id, label=email)
-    db.session.delete(request)
+    join_request = get_request(actor, request_id)
+    org: Organisation = join_request.organisation
+    email, locale, number = join_request.email, join_request.locale, org.org_number or ""
+    audit.record(actor, "member.join_refused", join_request, org.id, label=email)
+    db.session.delete(join_request)
     db.session.commit()
     with force_locale(locale or "nb"):
         notify_owner(
@@ -175,4 +175,4 @@ def refuse(actor: User, request_id: int) -> JoinRequest:
                 number=number,
             ),
         )
-    return request
+    return join_request

@@ -247,3 +247,11 @@ def test_a_join_request_is_a_notice_kind_with_a_preference(client, login, owner)
     login(owner)
 
     assert 'name="join_request"' in text(client.get("/notifications/settings"))
+
+
+def test_a_request_sent_with_a_mistake_comes_back_with_the_box_still_ticked(client, owner):
+    response = _ask(client, password2="et-annet-passord")
+
+    assert response.status_code == 422
+    assert '<input checked id="ask_to_join" name="ask_to_join" type="checkbox" value="y">' in text(response)
+    assert count(JoinRequest) == 0
