@@ -84,4 +84,3 @@ class RejectOrganisationForm(Form):
         ),
         validators=[DataRequired(), Length(max=1000)],
     )
-
