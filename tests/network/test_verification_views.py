@@ -237,3 +237,13 @@ def test_the_rejected_body_reads_the_reason_on_its_needs_page(client, login, wal
 
     assert "has rejected your organisation" in page
     assert "Nummeret er ikke deres." in page
+
+
+def test_the_audit_log_names_the_rejection(client, login, walker, site_admin):
+    login(site_admin)
+    client.post(f"/admin/organisations/{walker.organisation_id}/reject", data={"reason": "Feil."})
+
+    page = text(client.get(f"/audit?organisation={walker.organisation_id}"))
+
+    assert "Organisation rejected" in page
+    assert "organisation.reject" not in page
