@@ -74,3 +74,13 @@ class WithdrawVerificationForm(Form):
         description=_l("The reason is mailed to the body's administrators and kept in the audit log."),
         validators=[DataRequired(), Length(max=1000)],
     )
+
+
+class RejectOrganisationForm(Form):
+    reason = TextAreaField(
+        _l("Why is the body rejected?"),
+        description=_l(
+            "The reason is mailed to the person who registered the body and kept in the audit log."
+        ),
+        validators=[DataRequired(), Length(max=1000)],
+    )

@@ -92,6 +92,9 @@ def defaults(instance_path: str) -> dict:
         # the longest slot in minutes; a longer talk with one supplier is a meeting, not a slot.
         "DIALOGUE_SLOTS_PER_NEED": 60,
         "DIALOGUE_SLOT_MAX_MINUTES": 240,
+        # Days a request to join an organisation (someone who registered with a number already taken)
+        # waits for its administrators; after that it is deleted, with the password hash it holds.
+        "JOIN_REQUEST_DAYS": 14,
         # Hours a link to confirm a new e-mail address works (once).
         "EMAIL_CHANGE_HOURS": 24,
         # Changes of e-mail address one account may ask for in an hour: each sends two mails, one of them

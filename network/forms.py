@@ -150,9 +150,14 @@ class RegisterForm(NewPasswordForm):
     org_name = StringField(_l("Organisation name"), validators=[DataRequired(), Length(max=200)])
     org_number = StringField(
         _l("Organisation number"),
-        description=_l("Nine digits, from the Brønnøysund Register Centre."),
+        description=_l(
+            "Nine digits, from the Brønnøysund Register Centre. Public bodies must give it; "
+            "suppliers based in Norway should."
+        ),
         validators=[Optional(), Regexp(r"^[\d\s]{9,11}$", message=_l("Nine digits."))],
     )
+    # Offered when the number is taken: the registration becomes a request to join that organisation.
+    ask_to_join = BooleanField(_l("Ask to join the organisation registered with this number"))
     country = StringField(_l("Country"), default="NO", validators=[DataRequired(), Length(min=2, max=2)])
     sector = SelectField(_l("Sector"), choices=_choices(labels.SECTORS), default="municipality")
     kommune = SelectField(_l("Kommune"), choices=[], validate_choice=False, validators=[Optional()])

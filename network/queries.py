@@ -111,8 +111,23 @@ def unverified_public_bodies() -> list[Organisation]:
     return list(
         db.session.scalars(
             sa.select(Organisation)
-            .where(Organisation.kind == OrgKind.PUBLIC_BODY, Organisation.verified.is_(False))
+            .where(
+                Organisation.kind == OrgKind.PUBLIC_BODY,
+                Organisation.verified.is_(False),
+                Organisation.rejected_at.is_(None),
+            )
             .order_by(Organisation.created_at)
+        )
+    )
+
+
+def rejected_public_bodies() -> list[Organisation]:
+    """Public bodies a site administrator refused to verify, the latest first."""
+    return list(
+        db.session.scalars(
+            sa.select(Organisation)
+            .where(Organisation.kind == OrgKind.PUBLIC_BODY, Organisation.rejected_at.is_not(None))
+            .order_by(Organisation.rejected_at.desc())
         )
     )
 

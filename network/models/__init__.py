@@ -39,6 +39,7 @@ from network.models.dialogue import (
     dialogue_ends_at,
     dialogue_is_open,
 )
+from network.models.joining import JoinRequest
 from network.models.moderation import Report, ReportKind, ReportOutcome, ReportReason
 from network.models.notifications import (
     NOTIFICATION_KINDS,
@@ -83,6 +84,7 @@ __all__ = [
     "IndexEvent",
     "IndexState",
     "Invitation",
+    "JoinRequest",
     "MatchAlert",
     "Maturity",
     "DialogueSlot",

@@ -132,7 +132,10 @@ class Organisation(db.Model):
     key: Mapped[str | None] = mapped_column(sa.String(200), unique=True)
     kind: Mapped[OrgKind] = mapped_column(enum_column(OrgKind))
     name: Mapped[str] = mapped_column(sa.String(200))
-    org_number: Mapped[str | None] = mapped_column(sa.String(9), index=True)
+    # One number, one organisation (the registration, the profile form and the import check it first;
+    # the constraint holds when two requests race). Bodies without a number are the demo's examples,
+    # foreign organisations and bodies registered before the number was required.
+    org_number: Mapped[str | None] = mapped_column(sa.String(9), unique=True)
     country: Mapped[str] = mapped_column(sa.String(2), default="NO")
     foreign_id: Mapped[str | None] = mapped_column(sa.String(64))
     sector: Mapped[Sector | None] = mapped_column(enum_column(Sector))
@@ -148,6 +151,10 @@ class Organisation(db.Model):
     # A site administrator suspended it: its users cannot sign in, its needs and capabilities are hidden.
     suspended_at: Mapped[datetime | None]
     suspended_reason: Mapped[str | None] = mapped_column(sa.String(500))
+    # A site administrator refused to verify it (a body that is not what it says): it cannot publish and
+    # leaves the list of bodies waiting; verifying it later clears both.
+    rejected_at: Mapped[datetime | None]
+    rejected_reason: Mapped[str | None] = mapped_column(sa.String(1000))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -160,6 +167,10 @@ class Organisation(db.Model):
     @property
     def is_suspended(self) -> bool:
         return self.suspended_at is not None
+
+    @property
+    def is_rejected(self) -> bool:
+        return self.rejected_at is not None
 
     @property
     def is_public_body(self) -> bool:

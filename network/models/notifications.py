@@ -34,6 +34,7 @@ NOTIFICATION_KINDS = (
     "new_peer",  # another body published a need among the peers of the organisation's (or a followed) need
     "new_supplier",  # a supplier became a strong match for the organisation's need
     "new_need_for_you",  # a newly published need became a strong match for the organisation (a supplier)
+    "join_request",  # someone asks to join the organisation (to its administrators)
 )
 
 

@@ -123,37 +123,60 @@ def check_password_rules(password: str, email: str = "", name: str = "") -> None
     security.check_password(password, email, name)
 
 
-def _email_taken(email: str) -> bool:
+def email_taken(email: str) -> bool:
     return db.session.scalar(sa.select(User.id).where(User.email == email)) is not None
+
+
+class NumberTakenError(ConflictError):
+    """Another organisation has the number: the registrant may ask to join it (services/joining.py)."""
+
+
+def organisation_with_number(number: str | None) -> Organisation | None:
+    if not number:
+        return None
+    return db.session.scalar(sa.select(Organisation).where(Organisation.org_number == number))
+
+
+def check_registration(draft: RegistrationDraft) -> tuple[dict, str]:
+    """The organisation's columns and the normalised e-mail address of a registration, every field
+    checked; a public body registering through the site must give its organisation number."""
+    values = check_organisation(draft.organisation)
+    if values["kind"] == OrgKind.PUBLIC_BODY and not values["org_number"]:
+        raise ValidationError(
+            _("A public body gives its organisation number (nine digits, from Enhetsregisteret)."),
+            field="org_number",
+        )
+    email = normalise_email(draft.email)
+    check_password_rules(draft.password, email, draft.name)
+    return values, email
 
 
 def register(draft: RegistrationDraft, index) -> User:
     """A new organisation and its first user, who becomes its admin."""
     # Every field is checked before the database is asked what exists: what the form says about a taken
     # address (or number) is then all it says, and only to someone who filled in everything right.
-    values = check_organisation(draft.organisation)
-    email = normalise_email(draft.email)
-    check_password_rules(draft.password, email, draft.name)
-    if _email_taken(email):
+    values, email = check_registration(draft)
+    if email_taken(email):
         raise ConflictError(_("An account with that e-mail address already exists. Log in instead."))
-    if values["org_number"]:
-        existing = db.session.scalar(
-            sa.select(Organisation.id).where(Organisation.org_number == values["org_number"])
-        )
-        if existing is not None:
-            # Not named: the number is public, but who has signed up to the site is not.
-            raise ConflictError(
-                _(
-                    "An organisation with this number is already registered. "
-                    "Ask its administrator for an invitation."
-                )
+    if organisation_with_number(values["org_number"]) is not None:
+        # Not named: the number is public, but who has signed up to the site is not.
+        raise NumberTakenError(
+            _(
+                "An organisation with this number is already registered. You can ask to join it: "
+                "its administrators decide, and you get an e-mail when they have."
             )
+        )
     org = Organisation(**values)
     user = User(email=email, name=one_line(draft.name), organisation=org, role=Role.ADMIN)
     user.set_password(draft.password)
     accept_terms(user, draft.terms_version)
     db.session.add_all([org, user])
-    db.session.flush()
+    try:
+        db.session.flush()
+    except sa.exc.IntegrityError:
+        # Another registration took the number (or the address) between the check and the insert.
+        db.session.rollback()
+        raise ConflictError(_("Someone registered the same number or address just now. Try again.")) from None
     audit.record(user, "organisation.register", org, org.id, details={"kind": org.kind})
     if org.kind == OrgKind.PUBLIC_BODY and not org.verified:
         signals.organisation_registered.send(user, organisation=org, user=user)
@@ -193,13 +216,25 @@ def update_organisation(actor: User, org: Organisation, draft: OrganisationDraft
         raise NotAllowedError(_("Only the organisation's administrators can change its profile."))
     values = check_organisation(draft)
     values.pop("kind")
-    if values["org_number"] and values["org_number"] != org.org_number:
-        clash = db.session.scalar(
-            sa.select(Organisation.id).where(
-                Organisation.org_number == values["org_number"], Organisation.id != org.id
-            )
+    number = values["org_number"]
+    if org.is_public_body and org.org_number and not number and not actor.is_site_admin:
+        raise ValidationError(_("A public body keeps its organisation number."), field="org_number")
+    if (
+        org.org_number
+        and number != org.org_number
+        and org.is_public_body
+        and org.verified
+        and not actor.is_site_admin
+    ):
+        # The number is what the site administrators checked when they verified the body (a body
+        # verified before numbers were required may add its own).
+        raise ValidationError(
+            _("The number of a verified body is changed by the site administrators. Write to us."),
+            field="org_number",
         )
-        if clash is not None:
+    if number and number != org.org_number:
+        clash = organisation_with_number(number)
+        if clash is not None and clash.id != org.id:
             raise ConflictError(_("Another organisation is registered with that number."))
     audit.edit(actor, "organisation.edit", org, org.id, values)
     commit(index)
@@ -219,6 +254,10 @@ def verify_organisation(actor: User, org: Organisation, index, verified: bool = 
     was_verified = org.verified
     org.verified = verified
     org.verified_at = utcnow() if verified else None
+    if verified:
+        # Verifying a rejected body (the rejection was a mistake) takes it off the rejected list.
+        org.rejected_at = None
+        org.rejected_reason = None
     if verified and not was_verified:
         signals.organisation_verified.send(actor, organisation=org)
     commit(index)
@@ -250,7 +289,7 @@ def invite_colleague(actor: User, email: str) -> tuple[Invitation, str]:
     if not actor.is_org_admin:
         raise NotAllowedError(_("Only the organisation's administrators can invite colleagues."))
     email = normalise_email(email)
-    if _email_taken(email):
+    if email_taken(email):
         raise ConflictError(_("Someone with that e-mail address already has an account."))
     token = secrets.token_urlsafe(32)
     days = int(current_app.config.get("INVITATION_DAYS", 14))
@@ -306,7 +345,7 @@ def accept_terms(user: User, version: str | None) -> None:
 
 def accept_invitation(token: str, name: str, password: str, terms_version: str | None = None) -> User:
     invitation = find_invitation(token)
-    if _email_taken(invitation.email):
+    if email_taken(invitation.email):
         raise ConflictError(_("An account with that e-mail address already exists. Log in instead."))
     check_password_rules(password, invitation.email, name)
     user = User(

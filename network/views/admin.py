@@ -1,4 +1,5 @@
-"""Site administration: verifying public bodies, and withdrawing a verification with a reason."""
+"""Site administration: verifying public bodies (or rejecting them), and withdrawing a verification with a
+reason."""
 
 from __future__ import annotations
 
@@ -9,12 +10,13 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from network import queries
-from network.account_forms import WithdrawVerificationForm
+from network.account_forms import RejectOrganisationForm, WithdrawVerificationForm
 from network.errors import ValidationError
 from network.forms import ConfirmForm
 from network.indexing import get_index
 from network.services import accounts as accounts_service
 from network.services import members as members_service
+from network.services import verification as verification_service
 from network.views.forms_util import field_error, form_status, require_valid
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -38,6 +40,9 @@ def organisations():
         "admin/organisations.html",
         pending=queries.unverified_public_bodies(),
         verified=queries.verified_public_bodies(),
+        rejected=queries.rejected_public_bodies(),
+        warnings=verification_service.warnings,
+        register_url=verification_service.register_url,
         form=ConfirmForm(),
     )
 
@@ -70,3 +75,25 @@ def unverify(org_id: int):
             flash(_("The verification of %(name)s is withdrawn.", name=org.name), "success")
             return redirect(url_for("admin.organisations"))
     return render_template("admin/unverify.html", org=org, form=form), form_status()
+
+
+@bp.route("/organisations/<int:org_id>/reject", methods=["GET", "POST"])
+@site_admin_required
+def reject(org_id: int):
+    """Refuse to verify a body: asks first, with a required reason that is mailed to its registrant."""
+    org = accounts_service.get_organisation(org_id)
+    form = RejectOrganisationForm()
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            verification_service.reject_organisation(current_user, org, form.reason.data, get_index())
+        except ValidationError as exc:
+            if exc.field is None:
+                flash(str(exc), "error")
+                return redirect(url_for("admin.organisations"))
+            field_error(form, exc)
+        else:
+            flash(_("%(name)s is rejected, and the reason is sent to them.", name=org.name), "success")
+            return redirect(url_for("admin.organisations"))
+    return render_template(
+        "admin/reject.html", org=org, form=form, register_url=verification_service.register_url(org)
+    ), form_status()

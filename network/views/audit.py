@@ -35,6 +35,11 @@ ACTIONS = {
     "group.add_need": _l("Need brought to a coordination group"),
     "group.stage": _l("Coordination group moved to another stage"),
     "member.invitation_withdrawn": _l("Invitation withdrawn"),
+    "member.join_request": _l("Someone asked to join"),
+    "member.join_approved": _l("Request to join the organisation approved"),
+    "member.join_refused": _l("Request to join the organisation refused"),
+    "organisation.reject": _l("Organisation rejected"),
+    "organisation.number_cleared": _l("Organisation number removed (another organisation had it)"),
     # Security events of an account (audit.security_event), also listed to the owner on /account.
     "security.password_changed": _l("Password changed"),
     "security.email_change_requested": _l("Change of e-mail address asked for"),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import login_required, login_user, logout_user
 
@@ -15,6 +16,7 @@ from network.forms import AcceptInvitationForm, ForgotPasswordForm, LoginForm, R
 from network.indexing import get_index
 from network.services import accounts as accounts_service
 from network.services import devices
+from network.services import joining as joining_service
 from network.services import security as security_service
 from network.services import sessions as sessions_service
 from network.services import signin as signin_service
@@ -82,6 +84,7 @@ def finish_sign_in(result: signin_service.SignIn, tokens: list[str], target: str
 def register():
     form = RegisterForm()
     form.kommune.choices = kommune_choices()
+    offer_join = False
     if request.method == "GET" and request.args.get("kind") in ("public_body", "supplier"):
         form.kind.data = request.args["kind"]
     if form.validate_on_submit():
@@ -102,10 +105,15 @@ def register():
             password=form.password.data,
             terms_version=current_app.config["TERMS_VERSION"],
         )
+        if form.ask_to_join.data:
+            return _ask_to_join(form, draft)
         try:
             user = accounts_service.register(draft, get_index())
         except ValidationError as exc:
             field_error(form, exc, {"name": "org_name", "kind": "kind"})
+        except accounts_service.NumberTakenError as exc:
+            form.org_number.errors = [*form.org_number.errors, str(exc)]
+            offer_join = True
         except ConflictError as exc:
             flash(str(exc), "error")
         else:
@@ -124,7 +132,27 @@ def register():
                     "success",
                 )
             return redirect(url_for("main.dashboard"))
-    return render_template("auth/register.html", form=form), form_status()
+    return render_template("auth/register.html", form=form, offer_join=offer_join), form_status()
+
+
+def _ask_to_join(form: RegisterForm, draft: accounts_service.RegistrationDraft):
+    """The registration becomes a request to join the organisation that has the number."""
+    try:
+        joining_service.ask_to_join(draft, str(get_locale() or "nb"))
+    except ValidationError as exc:
+        field_error(form, exc, {"name": "org_name", "kind": "kind"})
+    except ConflictError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(
+            _(
+                "Your request is sent to the organisation's administrators. You get an e-mail when they "
+                "have decided; until then there is no account to log in to."
+            ),
+            "success",
+        )
+        return redirect(url_for("main.index"))
+    return render_template("auth/register.html", form=form, offer_join=True), form_status()
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -33,6 +33,7 @@ KIND_LABELS = {
     "group_request": _l("A body asks to join a group we lead, or the lead answers our request"),
     "response_status": _l("A response my organisation sent changes status"),
     "new_response": _l("A supplier responds to my organisation's need"),
+    "join_request": _l("Someone asks to join my organisation (administrators)"),
     "respondents_message": _l("A public body writes to everyone who responded or signed up"),
     "new_peer": _l("Another public body publishes the same challenge as your need (or one you follow)"),
     "new_supplier": _l("A supplier becomes a strong match for your need"),

@@ -13,6 +13,7 @@ from network.forms import ConfirmForm, InviteForm, OrganisationForm
 from network.indexing import IndexUnavailableError, get_index
 from network.models import OrgKind
 from network.services import accounts as accounts_service
+from network.services import joining as joining_service
 from network.services import matching as matching_service
 from network.services import members as members_service
 from network.services import responses as responses_service
@@ -105,13 +106,14 @@ def members():
             else:
                 flash(_("The invitation is sent to %(email)s.", email=form.email.data), "success")
                 return redirect(url_for("organisations.members"))
-    invitations = accounts_service.pending_invitations(current_user) if current_user.is_org_admin else []
+    is_admin = current_user.is_org_admin
     return render_template(
         "organisations/members.html",
         org=org,
         members=queries.members(org.id),
         form=form,
-        invitations=invitations,
+        invitations=accounts_service.pending_invitations(current_user) if is_admin else [],
+        join_requests=joining_service.pending_requests(current_user) if is_admin else [],
     ), form_status()
 
 
@@ -162,6 +164,34 @@ def withdraw_invitation(invitation_id: int):
     invitation = members_service.withdraw_invitation(current_user, invitation_id)
     flash(_("The invitation to %(email)s is withdrawn.", email=invitation.email), "success")
     return redirect(url_for("organisations.members"))
+
+
+@bp.post("/join-requests/<int:request_id>/approve")
+@login_required
+def approve_join_request(request_id: int):
+    own_organisation()
+    require_valid(ConfirmForm())
+    try:
+        user = joining_service.approve(current_user._get_current_object(), request_id)
+    except ConflictError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(_("%(name)s is now a member, and is told by e-mail.", name=user.name), "success")
+    return redirect(url_for("organisations.members"))
+
+
+@bp.route("/join-requests/<int:request_id>/refuse", methods=["GET", "POST"])
+@login_required
+def refuse_join_request(request_id: int):
+    """A page that asks first; the POST refuses the request (and deletes it)."""
+    own_organisation()
+    join_request = joining_service.get_request(current_user._get_current_object(), request_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        joining_service.refuse(current_user._get_current_object(), request_id)
+        flash(_("The request of %(name)s is refused.", name=join_request.name), "success")
+        return redirect(url_for("organisations.members"))
+    return render_template("organisations/refuse_join_request.html", join_request=join_request, form=form)
 
 
 @bp.get("/for-you")

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+import zlib
 from dataclasses import dataclass
 
 import pyotp
 from flask import Flask
 from playwright.sync_api import Page, expect
+from stdnum.no import orgnr
 
 from network.extensions import db
 from network.indexing import get_index
@@ -18,9 +20,22 @@ from network.services import needs as needs_service
 from tests.factories import PASSWORD
 
 # Organisation numbers that pass the mod-11 check (stdnum.no.orgnr), for the browser's registrations;
-# the seeder leaves the (optional) number out. The invalid one differs only in its check digit.
+# the seeder gives each public body a number of its own (seeded_org_number), and suppliers none. The
+# invalid one differs only in its check digit.
 ORG_NUMBERS = ("974760673", "923609016", "938801363", "971526920")
 INVALID_ORG_NUMBER = "974760674"
+
+
+def seeded_org_number(name: str) -> str:
+    """A valid organisation number (mod 11) for a seeded body, the same for the same name, starting
+    with 8 so that it never meets one of ORG_NUMBERS."""
+    seed = zlib.crc32(name.encode("utf-8"))
+    while True:
+        number = f"8{seed % 10_000_000:07d}"
+        for check in "0123456789":
+            if orgnr.is_valid(number + check):
+                return number + check
+        seed += 1
 
 
 # -- page steps -------------------------------------------------------------------------------------
@@ -198,6 +213,7 @@ class Seeder:
                 organisation=accounts.OrganisationDraft(
                     kind=kind,
                     name=name,
+                    org_number=seeded_org_number(name) if kind == "public_body" else None,
                     sector="municipality" if kind == "public_body" else None,
                     kommune=kommune,
                 ),

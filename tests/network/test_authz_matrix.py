@@ -21,6 +21,7 @@ from network.extensions import db
 from network.models import (
     GroupStage,
     Invitation,
+    JoinRequest,
     Notification,
     Report,
     Role,
@@ -152,6 +153,17 @@ class World:
         db.session.add(invitation)
         db.session.commit()
         return invitation.id
+
+    def fresh_join_request(self):
+        request = JoinRequest(
+            organisation_id=self.body.id,
+            name="Ber om å bli med",
+            email=f"ber{utcnow().timestamp()}@example.no",
+            password_hash="pbkdf2:sha256:1000$x$y",
+        )
+        db.session.add(request)
+        db.session.commit()
+        return request.id
 
     def fresh_capability(self):
         return self.make.capability(self.rows["supplier"]).id
@@ -537,6 +549,25 @@ MATRIX = [
         lambda w: f"/organisations/invitations/{w.fresh_invitation()}/withdraw",
         only(MOVED, "admin", others=MISSING, member=DENIED, site_admin=DENIED),
     ),
+    # Requests to join are answered by the organisation's own admins; for others they do not exist.
+    Entry(
+        "organisations.approve_join_request",
+        "POST",
+        lambda w: f"/organisations/join-requests/{w.fresh_join_request()}/approve",
+        only(MOVED, "admin", others=MISSING, member=DENIED, site_admin=DENIED),
+    ),
+    Entry(
+        "organisations.refuse_join_request",
+        "GET",
+        lambda w: f"/organisations/join-requests/{w.fresh_join_request()}/refuse",
+        only(OK, "admin", others=MISSING, member=DENIED, site_admin=DENIED),
+    ),
+    Entry(
+        "organisations.refuse_join_request",
+        "POST",
+        lambda w: f"/organisations/join-requests/{w.fresh_join_request()}/refuse",
+        only(MOVED, "admin", others=MISSING, member=DENIED, site_admin=DENIED),
+    ),
     Entry(
         "organisations.for_you",
         "GET",
@@ -572,6 +603,21 @@ MATRIX = [
         lambda w: f"/admin/organisations/{w.make.public_body(name='Trekkes tilbake kommune').id}/unverify",
         only(MOVED, "site_admin"),
         {"reason": "Feil organisasjonsnummer."},
+    ),
+    Entry(
+        "admin.reject",
+        "GET",
+        lambda w: f"/admin/organisations/{w.rows['pending']}/reject",
+        only(OK, "site_admin"),
+    ),
+    Entry(
+        "admin.reject",
+        "POST",
+        lambda w: (
+            f"/admin/organisations/{w.make.public_body(verified=False, name='Avvises kommune').id}/reject"
+        ),
+        only(MOVED, "site_admin"),
+        {"reason": "Nummeret hører til en annen."},
     ),
     # -- moderation: anyone signed in reports what they can see; only site admins moderate -----
     Entry(

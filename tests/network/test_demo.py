@@ -425,3 +425,10 @@ def test_the_organisation_list_starts_with_norwegian_organisations(loaded, clien
     assert len(names) == 20
     assert not any(demo.is_public_body_name(name) for name in names)
     assert "Storbritannia" not in page
+
+
+def test_example_public_bodies_carry_no_number(records):
+    # The demo's bodies are built from Doffin buyers, whose numbers the notices do not give: they stay
+    # examples without one, so the real body registering its own number is never told it is taken.
+    bodies = [o for o in of_type(records, "organisation") if o["kind"] == "public_body"]
+    assert all("org_number" not in body and body["example"] is True for body in bodies)

@@ -27,7 +27,7 @@ from app import create_app
 from network import indexing
 from network.extensions import db
 from network.indexing import get_index
-from network.models import EmailChange, Report, Role, SavedSearch, Stage, UserSession, utcnow
+from network.models import EmailChange, JoinRequest, Report, Role, SavedSearch, Stage, UserSession, utcnow
 from network.models.security import PasswordReset
 from network.services import accounts, coordination, dialogue, notifications, profile, security, sessions
 from network.services import responses as responses_service
@@ -227,7 +227,8 @@ def build_world(app, make) -> dict:
     third_body = make.public_body(name="Tredje kommune")
     third_admin = make.user(third_body)
     make.need(third_body, title="Tilsyn med hjemmeboende eldre")
-    unverified_admin = make.user(make.public_body(verified=False))
+    unverified_body = make.public_body(verified=False, name="Walk Testfirma")
+    unverified_admin = make.user(unverified_body)
     supplier = make.supplier(name="Trygg Teknologi AS")
     supplier_user = make.user(supplier)
     cap = make.capability(supplier)
@@ -243,6 +244,11 @@ def build_world(app, make) -> dict:
     hidden.hidden_at, hidden.hidden_reason = utcnow(), "Personopplysninger"
     make.supplier(name="Suspendert AS", suspended_at=utcnow(), suspended_reason="Falske opplysninger")
     db.session.add(Report(kind="need", target_id=peer_need.id, reporter=supplier_user, reason="spam"))
+    # Someone who registered with the body's number asks to join it.
+    join_request = JoinRequest(
+        organisation=body, name="Per Prøver", email="per@fjordvik.kommune.no", password_hash="pbkdf2:x"
+    )
+    db.session.add(join_request)
     # A change of e-mail address waiting for its link, and the admin signed in on another browser.
     email_token = secrets.token_urlsafe(16)
     db.session.add(
@@ -332,6 +338,8 @@ def build_world(app, make) -> dict:
         "email_token": email_token,
         "session": other_session,
         "member": member.id,
+        "join_request": join_request.id,
+        "unverified_body": unverified_body.id,
         "search": db.session.scalar(sa.select(SavedSearch.id)),
     }
     users = {
@@ -410,6 +418,7 @@ PAGES = [
     ("body_admin", "/questions/{question}/answer"),
     ("body_admin", "/organisations/{body}/edit"),
     ("body_admin", "/organisations/members"),
+    ("body_admin", "/organisations/join-requests/{join_request}/refuse"),
     ("body_admin", "/notifications/settings"),
     ("body_admin", "/notifications"),
     ("body_admin", "/notifications/searches/{search}/delete"),
@@ -447,6 +456,7 @@ PAGES = [
     ("body_admin", "/account/sessions/end-others"),
     ("body_admin", "/organisations/members/{member}/remove"),
     ("site_admin", "/admin/organisations/{body}/unverify"),
+    ("site_admin", "/admin/organisations/{unverified_body}/reject"),
     ("supplier", "/report/need/{need}"),
     ("site_admin", "/admin/reports"),
     ("site_admin", "/admin/reports/need/{need}/hide"),

@@ -125,7 +125,7 @@ def test_a_taken_organisation_number_does_not_name_its_holder(client, make):
     )
 
     assert "An organisation with this number is already registered" in text(response)
-    assert "Ask its administrator for an invitation" in text(response)
+    assert "You can ask to join it" in text(response)
     assert "Hemmelig Holder" not in text(response)
     assert db.session.scalar(sa.select(sa.func.count(Organisation.id))) == 1
 

@@ -207,6 +207,7 @@ def site(app, make):
             data={
                 "kind": "public_body",
                 "org_name": payload("org_name"),
+                "org_number": "974760673",
                 "country": "NO",
                 "sector": "municipality",
                 "kommune": "0301",
