@@ -49,7 +49,9 @@ def test_header_at_375_px_is_short_with_the_menu_behind_a_button(page: Page) -> 
 
 
 def test_the_folded_menu_works_without_script(browser: Browser, live_server: LiveServer) -> None:
-    context = browser.new_context(base_url=live_server.url, locale="nb-NO", java_script_enabled=False, viewport=PHONE)
+    context = browser.new_context(
+        base_url=live_server.url, locale="nb-NO", java_script_enabled=False, viewport=PHONE
+    )
     context.set_default_timeout(TIMEOUT_MS)
     try:
         page = context.new_page()
@@ -72,11 +74,15 @@ def two_needs(seed) -> None:
     seed.organisation("public_body", "Oslo kommune", "oslo@example.no")
     seed.need(
         "oslo@example.no",
-        NeedDraft(title="Sensorer for fallvarsling", description="Fall hos eldre som bor hjemme.", domain="health"),
+        NeedDraft(
+            title="Sensorer for fallvarsling", description="Fall hos eldre som bor hjemme.", domain="health"
+        ),
     )
     seed.need(
         "oslo@example.no",
-        NeedDraft(title="Klimavennlig skolemat", description="Fall i utslipp fra transport.", domain="climate"),
+        NeedDraft(
+            title="Klimavennlig skolemat", description="Fall i utslipp fra transport.", domain="climate"
+        ),
     )
 
 
@@ -105,7 +111,9 @@ def test_search_filters_apply_on_change(page: Page, two_needs) -> None:
     expect(page.locator("#q")).to_have_value("fall")
 
 
-def test_filters_without_script_keep_their_button(browser: Browser, live_server: LiveServer, two_needs) -> None:
+def test_filters_without_script_keep_their_button(
+    browser: Browser, live_server: LiveServer, two_needs
+) -> None:
     context = browser.new_context(base_url=live_server.url, locale="nb-NO", java_script_enabled=False)
     context.set_default_timeout(TIMEOUT_MS)
     try:

@@ -28,7 +28,14 @@ def test_search_results_show_numbered_pages_and_the_count(app, client, make):
 
     assert "11 results" in page or "11 treff" in page
     # Pages 1 … 6: the first, the last and two either side of the current one.
-    assert _page_links(page) == [("1", False), ("2", False), ("3", True), ("4", False), ("5", False), ("6", False)]
+    assert _page_links(page) == [
+        ("1", False),
+        ("2", False),
+        ("3", True),
+        ("4", False),
+        ("5", False),
+        ("6", False),
+    ]
     assert 'href="/search?q=fallvarsling&amp;kind=need&amp;page=5"' in page
     assert "Side 3 av 6" in page
 
