@@ -7,9 +7,10 @@ import re
 from datetime import date, datetime
 
 import pytest
+import sqlalchemy as sa
 
 from network.extensions import db
-from network.models import AuditEntry, Role
+from network.models import AuditEntry, Follow, Notification, Role
 from network.services import dialogue
 from tests.helpers import text
 
@@ -64,6 +65,9 @@ def world(app, make):
         )
     )
     db.session.commit()
+    follower = make.user(make.supplier(name="Følger AS"), email="folger@example.no")
+    db.session.add(Follow(user_id=follower.id, need_id=need.id))
+    db.session.commit()
     draft = dialogue.MeetingDraft(
         title="Dialogmøte",
         starts_at=SUMMER,
@@ -104,3 +108,11 @@ def test_the_api_keeps_iso_8601_with_an_offset(client, world):
     need = client.get(f"/api/needs/{world['need'].id}").get_json()
     assert need["published_at"] == "2026-12-03T07:57:00+00:00"
     assert need["deadline"] == "2030-01-31"
+
+
+def test_notices_and_mails_about_a_meeting_use_the_same_format(world):
+    notice = db.session.scalar(sa.select(Notification).where(Notification.kind == "need_meeting"))
+    # The follower reads bokmål (the default): the meeting at 12:00 Oslo time, sign-up by 10:00.
+    assert "1. juni 2030, 12:00" in notice.body
+    assert "1. juni 2030, 10:00" in notice.body
+    assert _stray(notice.body) == []
