@@ -35,9 +35,26 @@ babel = Babel()
 
 
 def select_locale() -> str:
-    # Bokmål unless the visitor picked another language with the switch (kept in the session).
+    # Pages: bokmål unless the visitor picked another language with the switch (kept in the session).
+    # The JSON API: the client's Accept-Language (a program has no switch to press), bokmål when it
+    # names none of ours.
+    if request and is_api_request() and request.headers.get("Accept-Language"):
+        return api_locale()
     chosen = session.get("lang") if request else None
     return chosen if chosen in _languages() else "nb"
+
+
+def is_api_request() -> bool:
+    return request.path.startswith("/api/")
+
+
+def api_locale() -> str:
+    """The best of our languages for the request's Accept-Language; "no" (Norwegian) is bokmål."""
+    languages = list(_languages())
+    best = request.accept_languages.best_match([*languages, "no"])
+    if best == "no":
+        return "nb"
+    return best if best in languages else "nb"
 
 
 def _languages() -> dict:

@@ -160,7 +160,7 @@ class RegisterForm(NewPasswordForm):
     ask_to_join = BooleanField(_l("Ask to join the organisation registered with this number"))
     country = StringField(_l("Country"), default="NO", validators=[DataRequired(), Length(min=2, max=2)])
     sector = SelectField(_l("Sector"), choices=_choices(labels.SECTORS), default="municipality")
-    kommune = SelectField(_l("Kommune"), choices=[], validate_choice=False, validators=[Optional()])
+    kommune = SelectField(_l("Municipality"), choices=[], validate_choice=False, validators=[Optional()])
     is_sme = BooleanField(_l("We are a small or medium-sized enterprise"))
     is_startup = BooleanField(_l("We are a start-up"))
     name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=200)])
@@ -192,7 +192,7 @@ class OrganisationForm(Form):
         validators=[Optional(), Regexp(r"^[\d\s]{9,11}$", message=_l("Nine digits."))],
     )
     sector = SelectField(_l("Sector"), choices=_choices(labels.SECTORS), validators=[Optional()])
-    kommune = SelectField(_l("Kommune"), choices=[], validate_choice=False, validators=[Optional()])
+    kommune = SelectField(_l("Municipality"), choices=[], validate_choice=False, validators=[Optional()])
     website = URLField(_l("Website"), validators=[Optional(), URL(), Length(max=300)])
     description = TextAreaField(
         _l("About the organisation"), validators=[Optional(), Length(max=ORG_DESCRIPTION_MAX)]
@@ -227,8 +227,8 @@ class NeedForm(Form):
         _l("CPV codes"),
         description=_l("Search by word or number and pick one or more codes. Not sure? Use the suggestions."),
     )
-    kommuner = SelectMultipleField(_l("Kommuner concerned"), choices=[], validate_choice=False)
-    fylker = SelectMultipleField(_l("Fylker concerned"), choices=[], validate_choice=False)
+    kommuner = SelectMultipleField(_l("Municipalities concerned"), choices=[], validate_choice=False)
+    fylker = SelectMultipleField(_l("Counties concerned"), choices=[], validate_choice=False)
     route = SelectField(
         _l("Intended procurement route"), choices=_choices(labels.ROUTES), default="undecided"
     )
@@ -254,7 +254,7 @@ class CapabilityForm(Form):
     domains = SelectMultipleField(_l("Domains"), choices=_choices(labels.DOMAINS))
     cpv = SplitList(_l("CPV codes"), description=_l("Search by word or number and pick one or more codes."))
     nationwide = BooleanField(_l("We serve all of Norway"))
-    fylker = SelectMultipleField(_l("Fylker served"), choices=[], validate_choice=False)
+    fylker = SelectMultipleField(_l("Counties served"), choices=[], validate_choice=False)
     maturity = SelectField(_l("Maturity"), choices=_choices(labels.MATURITY), default="in_use")
     references = TextAreaField(
         _l("References"),

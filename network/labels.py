@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from network import reference
@@ -75,11 +76,12 @@ MODERATION_ACTIONS = {
     "organisation.suspend": _l("Organisation suspended"),
     "organisation.unsuspend": _l("Suspension lifted"),
 }
-CPV_LEVELS = {
-    "code": _l("same CPV code"),
-    "class": _l("same CPV class"),
-    "group": _l("same CPV group"),
-    "division": _l("same CPV division"),
+# Why a match matched (search.base.Reason), one wording for the pages and the API alike.
+CPV_REASONS = {
+    "code": _l("Same CPV code: %(codes)s"),
+    "class": _l("Same CPV class: %(codes)s"),
+    "group": _l("Same CPV group: %(codes)s"),
+    "division": _l("Same CPV division: %(codes)s"),
 }
 
 
@@ -178,3 +180,44 @@ def country(code: str | None) -> str:
 def is_foreign(country_code: str | None) -> bool:
     """True for an organisation based outside Norway (the site's default country)."""
     return bool(country_code) and country_code.upper() != "NO"
+
+
+# -- why something matched --------------------------------------------------------------------
+
+
+def _cpv_codes(values, matched_only: bool = False) -> str:
+    """The codes of "this record's code~the other's code" pairs, each code once, this record's first:
+    both records' codes when they differ, one code when they are the same."""
+    pairs = [value.partition("~") for value in values]
+    ours = [] if matched_only else [own for own, _sep, _other in pairs]
+    theirs = [other or own for own, _sep, other in pairs]
+    codes = dict.fromkeys(code for code in [*ours, *theirs] if code)
+    return ", ".join(f"{code} ({cpv(code)})" for code in codes)
+
+
+def reason_text(reason) -> str:
+    """One short sentence in the reader's language saying why a match matched."""
+    values = list(reason.values)
+    if reason.kind == "terms":
+        return _("Shared words: %(words)s", words=", ".join(dict.fromkeys(values)))
+    if reason.kind == "cpv":
+        if reason.detail == "suggested":
+            # The record has no codes; its text suggests the kind of purchase the match's code names.
+            return _("The text suggests the same kind of purchase: %(codes)s", codes=_cpv_codes(values, True))
+        codes = _cpv_codes(values)
+        if reason.detail in CPV_REASONS:
+            return str(CPV_REASONS[reason.detail]) % {"codes": codes}
+        return _("Related CPV codes: %(codes)s", codes=codes)
+    if reason.kind == "domain":
+        return _("Same domain: %(domains)s", domains=_names(values, domain))
+    if reason.kind == "region":
+        if reason.detail == "nationwide":
+            return _("Serves all of Norway")
+        if reason.detail == "kommune":
+            return _("Same municipality: %(names)s", names=_names(values, kommune))
+        return _("Same county: %(names)s", names=_names(values, fylke))
+    return ", ".join(values)
+
+
+def _names(values, label) -> str:
+    return ", ".join(label(value) for value in dict.fromkeys(values))

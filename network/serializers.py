@@ -136,50 +136,9 @@ def capability_dict(cap: Capability) -> dict:
 # -- why something matched --------------------------------------------------------------------
 
 
-def _names(values, label: Callable[[str], str]) -> str:
-    return ", ".join(label(v) for v in values)
-
-
-def _sentence_case(text: str) -> str:
-    # Not str.capitalize(): that would lower-case the rest ("same CPV class" → "Same cpv class").
-    return text[:1].upper() + text[1:]
-
-
-def _cpv_pair(value: str) -> str:
-    # The index gives "need code~matched code"; one code when both are the same.
-    wanted, _sep, found = value.partition("~")
-    if not found or found == wanted:
-        return f"{wanted} ({labels.cpv(wanted)})"
-    return f"{wanted} / {found}"
-
-
-def _matched_codes(values) -> list[str]:
-    """The match's own codes of "need code~matched code" pairs, each once."""
-    return list(dict.fromkeys(value.partition("~")[2] or value for value in values))
-
-
 def reason_text(reason: Reason) -> str:
-    """One short sentence in the request's language, for people reading the API's output."""
-    values = list(reason.values)
-    if reason.kind == "terms":
-        return _("Shared words: %(words)s", words=", ".join(values))
-    if reason.kind == "cpv":
-        if reason.detail == "suggested":
-            # The need has no codes; its text suggests the kind of purchase the match's code names.
-            found = ", ".join(f"{code} ({labels.cpv(code)})" for code in _matched_codes(values))
-            return _("The text suggests the same kind of purchase: %(codes)s", codes=found)
-        level = labels.CPV_LEVELS.get(reason.detail)
-        heading = _sentence_case(str(level)) if level else _("Related CPV codes")
-        return _("%(level)s: %(codes)s", level=heading, codes=", ".join(_cpv_pair(v) for v in values))
-    if reason.kind == "domain":
-        return _("Same field: %(domains)s", domains=_names(values, labels.domain))
-    if reason.kind == "region":
-        if reason.detail == "nationwide":
-            return _("Serves all of Norway")
-        if reason.detail == "kommune":
-            return _("Same kommune: %(names)s", names=_names(values, labels.kommune))
-        return _("Same fylke: %(names)s", names=_names(values, labels.fylke))
-    return ", ".join(values)
+    """One short sentence in the request's language; the same wording as the pages (labels.reason_text)."""
+    return labels.reason_text(reason)
 
 
 def reason_dict(reason: Reason) -> dict:

@@ -48,7 +48,7 @@ def kommuner(numbers: Iterable[str]) -> list[str]:
     numbers = list(numbers)
     for number in numbers:
         if not reference.valid_kommune(number):
-            raise ValidationError(_("Unknown kommune number: %(n)s", n=number), field="kommuner")
+            raise ValidationError(_("Unknown municipality number: %(n)s", n=number), field="kommuner")
     return list(dict.fromkeys(numbers))
 
 
@@ -56,7 +56,7 @@ def fylker(numbers: Iterable[str]) -> list[str]:
     numbers = list(numbers)
     for number in numbers:
         if not reference.valid_fylke(number):
-            raise ValidationError(_("Unknown fylke number: %(n)s", n=number), field="fylker")
+            raise ValidationError(_("Unknown county number: %(n)s", n=number), field="fylker")
     return list(dict.fromkeys(numbers))
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from flask import Blueprint, jsonify, request
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from network import labels, reference, serializers
@@ -23,6 +24,16 @@ from network.views import throttle
 bp = Blueprint("api", __name__, url_prefix="/api")
 # Every API request counts against its address's API_LIMIT (views/throttle.py).
 bp.before_request(throttle.check_api)
+
+
+@bp.after_request
+def _language_headers(response):
+    # Messages and labels follow Accept-Language (extensions.select_locale): say which language was
+    # chosen, and let caches keep one copy per language.
+    response.headers["Content-Language"] = str(get_locale())
+    response.vary.add("Accept-Language")
+    return response
+
 
 MAX_PER_PAGE = 100
 MAX_PAGE = 10_000
@@ -88,7 +99,7 @@ def _fylker_arg() -> tuple[str, ...]:
     for value in values:
         if not reference.valid_fylke(value):
             raise ValidationError(
-                _("Unknown fylke %(value)r; use a two-digit fylke number such as 03.", value=value),
+                _("fylke=%(value)s is not a county number; use a two-digit number such as 03.", value=value),
                 field="fylke",
             )
     return tuple(values)

@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 from network import labels, permissions
 from network.services import accounts as accounts_service
 from network.services import audit as audit_service
+from network.views import audit_entries
 from network.views.forms_util import id_arg, page_arg
 
 bp = Blueprint("audit", __name__)
@@ -80,5 +81,8 @@ def index():
         organisation.id if organisation else None,
     )
     return render_template(
-        "audit/index.html", pagination=pagination, organisation=organisation, actions=ACTIONS
+        "audit/index.html",
+        pagination=pagination,
+        organisation=organisation,
+        rows=audit_entries.rows(pagination.items, ACTIONS),
     )

@@ -7,7 +7,7 @@ from flask import Flask, abort
 from flask_babel import get_locale
 from flask_login import current_user
 
-from network import labels
+from network import dates, labels
 from network.models import Organisation, OrgKind
 
 
@@ -22,6 +22,8 @@ def own_organisation(kind: OrgKind | None = None) -> Organisation:
 def register_template_helpers(app: Flask) -> None:
     # A global rather than a context variable, so imported macros see it too.
     app.jinja_env.globals["labels"] = labels
+    # One date and one date-time format per language (network/dates.py), in place of Flask-Babel's.
+    dates.register_filters(app.jinja_env)
 
     @app.context_processor
     def _helpers():

@@ -11,6 +11,11 @@
     };
   }
 
+  // The API answers in the Accept-Language it is sent; the page's own language, not the browser's.
+  function apiHeaders() {
+    return { Accept: "application/json", "Accept-Language": document.documentElement.lang || "nb" };
+  }
+
   function el(tag, attrs, text) {
     const node = document.createElement(tag);
     Object.keys(attrs || {}).forEach(function (k) { node.setAttribute(k, attrs[k]); });
@@ -103,7 +108,7 @@
       const q = search.value.trim();
       if (q.length < 2) { close(); return; }
       const mine = ++sequence;
-      fetch(url + "?limit=15&q=" + encodeURIComponent(q), { headers: { Accept: "application/json" } })
+      fetch(url + "?limit=15&q=" + encodeURIComponent(q), { headers: apiHeaders() })
         .then(function (r) { return r.ok ? r.json() : { items: [] }; })
         // A slow answer to an earlier query must not replace the answer to the latest one.
         .then(function (data) { if (mine === sequence) show(data.items || []); })
@@ -133,7 +138,7 @@
           return f ? f.value : "";
         }).join(" ").trim();
         if (text.length < 12) { wrap.replaceChildren(); return; }
-        fetch(suggestUrl + "?limit=5&text=" + encodeURIComponent(text.slice(0, 2000)))
+        fetch(suggestUrl + "?limit=5&text=" + encodeURIComponent(text.slice(0, 2000)), { headers: apiHeaders() })
           .then(function (r) { return r.ok ? r.json() : { items: [] }; })
           .then(function (data) {
             wrap.replaceChildren();
@@ -154,7 +159,7 @@
     sync();
     // Codes saved earlier arrive without their labels: look them up once.
     codes.forEach(function (code) {
-      fetch(url + "?limit=1&q=" + encodeURIComponent(code))
+      fetch(url + "?limit=1&q=" + encodeURIComponent(code), { headers: apiHeaders() })
         .then(function (r) { return r.ok ? r.json() : { items: [] }; })
         .then(function (data) {
           const item = (data.items || [])[0];
@@ -200,7 +205,51 @@
     apply();
   }
 
+  // --- Filters apply as soon as one changes; the form's button stays for pages without script ---
+  const FOCUS_KEY = "filters-focus";
+
+  function autoSubmit(form) {
+    const button = form.querySelector("[data-filter-button]");
+    if (button) button.hidden = true;
+    if (form.dataset.autoSubmitHint) {
+      // Said before the first filter: changing one loads the page again (WCAG 3.2.2).
+      const hint = el("p", { class: "hint auto-submit-hint" }, form.dataset.autoSubmitHint);
+      const first = form.querySelector("[data-filters]") || form.firstElementChild;
+      if (first) first.prepend(hint);
+    }
+    form.addEventListener("change", function (e) {
+      const target = e.target;
+      // Free text applies with Enter or the search button, not on leaving the field.
+      if (!target.name || target.type === "search" || target.type === "text") return;
+      try { sessionStorage.setItem(FOCUS_KEY, target.id || ""); } catch (err) { /* storage off */ }
+      if (form.requestSubmit) form.requestSubmit(); else form.submit();
+    });
+  }
+
+  function restoreFilterFocus() {
+    let id = null;
+    try { id = sessionStorage.getItem(FOCUS_KEY); sessionStorage.removeItem(FOCUS_KEY); } catch (err) { return; }
+    // A keyboard user carries on from the filter they changed, not from the top of the page.
+    const target = id && document.getElementById(id);
+    if (target) target.focus();
+  }
+
+  // --- The header menu: folded behind a <details> button on a narrow screen only ---
+  function siteMenu(menu) {
+    const wide = window.matchMedia("(min-width: 48rem)");
+    let supported = false;
+    try { supported = CSS.supports("selector(::details-content)"); } catch (err) { supported = false; }
+    if (supported) return;
+    // Browsers without ::details-content cannot show a closed <details> on a wide screen: open it.
+    function apply() { if (wide.matches) menu.open = true; }
+    wide.addEventListener("change", apply);
+    apply();
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("form[data-auto-submit]").forEach(autoSubmit);
+    restoreFilterFocus();
+    document.querySelectorAll("details.site-menu").forEach(siteMenu);
     document.querySelectorAll(".cpv-picker").forEach(cpvPicker);
     const needForm = document.getElementById("need-form");
     if (needForm) similarNeeds(needForm);

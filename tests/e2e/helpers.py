@@ -88,6 +88,13 @@ def logout_button(page: Page):
     return page.locator('header form[action$="/logout"] button')
 
 
+def open_menu(page: Page) -> None:
+    """On a narrow screen the header's menu is folded behind a button: open it (wide: nothing to do)."""
+    button = page.locator("header summary.menu-button")
+    if button.is_visible() and page.locator("header details.site-menu[open]").count() == 0:
+        button.click()
+
+
 def login(page: Page, email: str, password: str = PASSWORD, totp_secret: str | None = None) -> None:
     """Log in; with totp_secret (a site administrator's), type the app's code on the second page too."""
     page.goto("/login")
@@ -98,12 +105,14 @@ def login(page: Page, email: str, password: str = PASSWORD, totp_secret: str | N
         expect(page).to_have_url(re.compile(r"/login/code$"))
         page.locator("#code").fill(pyotp.TOTP(totp_secret).now())
         submit_form(page, "/login/code")
-    expect(logout_button(page)).to_be_visible()
+    # Attached, not visible: on a narrow screen the button is in the folded menu.
+    expect(logout_button(page)).to_be_attached()
 
 
 def logout(page: Page) -> None:
+    open_menu(page)
     logout_button(page).click()
-    expect(page.locator('header a[href$="/login"]')).to_be_visible()
+    expect(page.locator('header a[href$="/login"]')).to_be_attached()
     expect(logout_button(page)).to_have_count(0)
 
 

@@ -336,8 +336,8 @@ def test_the_list_shows_each_open_session_with_this_browser_marked(app, make, cl
     assert text.count("This browser") == 1
     row = re.search(r"<tr>\s*<td>Firefox on Linux.*?</tr>", text, re.S).group(0)
     assert "This browser" in row
-    # Norwegian time, in the site's short date format.
-    assert f"{oslo:%-m/%-d/%y}, {oslo:%-I:%M}" in text
+    # Norwegian time, in the site's one date-time format (network/dates.py).
+    assert f"{oslo.day} {oslo:%B %Y, %H:%M}" in text
     assert "Sign out everywhere else" in text
 
 

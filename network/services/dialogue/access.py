@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask_babel import format_date, format_time
 from flask_babel import gettext as _
 
-from network import links
+from network import dates, links
 from network.errors import NotAllowedError, ValidationError
 from network.models import Need, Organisation, User
 from network.models.dialogue import deadline_passed, dialogue_is_open
@@ -89,8 +88,8 @@ def checked_text(value: str | None, limit: int, field_name: str, empty: str) -> 
 
 
 def moment_text(value: datetime) -> str:
-    """A stored (UTC) time in the reader's language and zone: "onsdag 1. mai 2030 10:00"."""
-    return f"{format_date(value, 'full')} {format_time(value, 'short')}"
+    """A stored (UTC) time in the reader's language and zone: "1. mai 2030, 10:00" (network/dates.py)."""
+    return dates.datetime_text(value)
 
 
 def need_link(need: Need, anchor: str = "") -> str:
