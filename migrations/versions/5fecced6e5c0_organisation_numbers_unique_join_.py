@@ -6,7 +6,7 @@ administrators' list of bodies waiting for verification (where a missing number 
 each clearing is written to the audit log as "organisation.number_cleared", so nothing is lost silently.
 
 Revision ID: 5fecced6e5c0
-Revises: 040cb2907aab
+Revises: c3384febdd0e
 Create Date: 2026-12-03 18:51:41.192593
 
 """
@@ -79,7 +79,7 @@ def clear_duplicate_numbers():
 
 # revision identifiers, used by Alembic.
 revision = '5fecced6e5c0'
-down_revision = '040cb2907aab'
+down_revision = 'c3384febdd0e'
 branch_labels = None
 depends_on = None
 

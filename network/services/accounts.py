@@ -97,7 +97,7 @@ def check_organisation(draft: OrganisationDraft) -> dict:
         except ValueError:
             raise ValidationError(_("Choose a sector."), field="sector") from None
     if kommune and not reference.valid_kommune(kommune):
-        raise ValidationError(_("Unknown kommune number."), field="kommune")
+        raise ValidationError(_("Unknown municipality number."), field="kommune")
     website = one_line(draft.website) or None
     # Shown as a link: only web addresses, never javascript: or data: (the form checks this too,
     # the bulk import does not).
