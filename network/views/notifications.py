@@ -30,7 +30,7 @@ KIND_LABELS = {
     "saved_search": _l("A newly published need matches one of my saved searches"),
     "question_answered": _l("My question is answered"),
     "group_invitation": _l("My organisation is invited to a coordination group, or answers our invitation"),
-    "group_request": _l("A body asks to join a group we lead, or the lead answers our request"),
+    "group_request": _l("A body asks to join or leaves a group we lead, or the lead answers our request"),
     "response_status": _l("A response my organisation sent changes status"),
     "new_response": _l("A supplier responds to my organisation's need"),
     "respondents_message": _l("A public body writes to everyone who responded or signed up"),
