@@ -34,6 +34,7 @@ ACTIONS = {
     "group.request_declined": _l("Request to join declined"),
     "group.add_need": _l("Need brought to a coordination group"),
     "group.stage": _l("Coordination group moved to another stage"),
+    "group.leave": _l("Left a coordination group"),
     "member.invitation_withdrawn": _l("Invitation withdrawn"),
     # Security events of an account (audit.security_event), also listed to the owner on /account.
     "security.password_changed": _l("Password changed"),

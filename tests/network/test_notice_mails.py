@@ -12,7 +12,7 @@ from network.extensions import db
 from network.models import Notification, Role
 from network.services import notifications as service
 from network.services import responses as responses_service
-from network.services.mail import send_mail
+from network.services.mail import outbox_messages, send_mail
 from tests.helpers import rows
 
 # A long site address, so the unsubscribe URL is longer than a mail line should be (78).
@@ -112,3 +112,15 @@ def test_a_long_title_is_shortened_in_the_subject(app, make):
     assert notice.subject.startswith("Ny frist – «Langt behov")
     assert notice.subject.endswith("…»")
     assert len(notice.subject) < 150
+
+
+def test_the_mail_about_a_hidden_need_names_it(app, make, login, tmp_path):
+    body = make.public_body()
+    admin = make.user(body, email="admin@kommune.example.no")
+    need = make.need(body, title=TITLE)
+    hidden = login(make.user(site_admin=True)).post(
+        f"/admin/reports/need/{need.id}/hide", data={"reason": "Personopplysninger i teksten"}
+    )
+    assert hidden.status_code == 302
+    [mail] = [m for m in outbox_messages(tmp_path / "outbox") if m["To"] == admin.email]
+    assert TITLE in mail["Subject"]
