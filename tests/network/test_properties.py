@@ -226,7 +226,7 @@ def build_world(app, make) -> dict:
     peer_need = make.need(peer_body, title="Digitalt tilsyn for eldre som bor hjemme")
     third_body = make.public_body(name="Tredje kommune")
     third_admin = make.user(third_body)
-    make.need(third_body, title="Tilsyn med hjemmeboende eldre")
+    third_need = make.need(third_body, title="Tilsyn med hjemmeboende eldre")
     unverified_admin = make.user(make.public_body(verified=False))
     supplier = make.supplier(name="Trygg Teknologi AS")
     supplier_user = make.user(supplier)
@@ -238,6 +238,7 @@ def build_world(app, make) -> dict:
     asking_body = make.public_body(name="Spørrevik kommune")
     asking_admin = make.user(asking_body)
     asking_need = make.need(asking_body, title="Tilsyn og trygghet for hjemmeboende")
+    asking_second_need = make.need(asking_body, title="Trygghetsalarmer for hjemmeboende")
     # Moderation: an open report, a hidden need, a suspended organisation for the queue's forms.
     hidden = make.need(third_body, title="Skjult behov om tilsyn")
     hidden.hidden_at, hidden.hidden_reason = utcnow(), "Personopplysninger"
@@ -287,6 +288,9 @@ def build_world(app, make) -> dict:
         )
         group = coordination.invite_peer(body_admin, need, peer_need)
         coordination.request_to_join(asking_admin, group, asking_need)
+        # A group the asking body is a member of (not its lead), for the page that leaves it.
+        member_group = coordination.invite_peer(third_admin, third_need, asking_second_need)
+        coordination.answer_invitation(asking_admin, member_group, True)
         dialogue.sign_up(supplier_user, meeting.id)
         notifications.save_search(body_admin, notifications.SavedSearchDraft(name="Tilsyn", query="tilsyn"))
         notifications.follow(body_admin, peer_need.id)
@@ -304,6 +308,7 @@ def build_world(app, make) -> dict:
         "meeting": meeting.id,
         "response": response.id,
         "group": group.id,
+        "member_group": member_group.id,
         "invitation": invitation_token,
         "unsubscribe": unsubscribe,
         "reset": reset_token,
@@ -318,6 +323,7 @@ def build_world(app, make) -> dict:
         "member": member.email,
         "peer_admin": peer_admin.email,
         "third_admin": third_admin.email,
+        "asking_admin": asking_admin.email,
         "unverified_admin": unverified_admin.email,
         "supplier": supplier_user.email,
         "other_supplier": other_supplier_user.email,
@@ -397,6 +403,7 @@ PAGES = [
     ("member", "/needs/{need}"),
     ("peer_admin", "/coordination-groups/{group}"),
     ("third_admin", "/coordination-groups/{group}"),
+    ("asking_admin", "/coordination-groups/{member_group}/leave"),
     ("unverified_admin", "/needs/new"),
     ("supplier", "/capabilities/new"),
     ("supplier", "/capabilities/{cap}/edit"),
