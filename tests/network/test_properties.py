@@ -226,7 +226,7 @@ def build_world(app, make) -> dict:
     peer_need = make.need(peer_body, title="Digitalt tilsyn for eldre som bor hjemme")
     third_body = make.public_body(name="Tredje kommune")
     third_admin = make.user(third_body)
-    third_need = make.need(third_body, title="Tilsyn med hjemmeboende eldre")
+    make.need(third_body, title="Tilsyn med hjemmeboende eldre")
     unverified_admin = make.user(make.public_body(verified=False))
     supplier = make.supplier(name="Trygg Teknologi AS")
     supplier_user = make.user(supplier)
@@ -238,7 +238,13 @@ def build_world(app, make) -> dict:
     asking_body = make.public_body(name="Spørrevik kommune")
     asking_admin = make.user(asking_body)
     asking_need = make.need(asking_body, title="Tilsyn og trygghet for hjemmeboende")
-    asking_second_need = make.need(asking_body, title="Trygghetsalarmer for hjemmeboende")
+    # Needs unlike the others (a group takes its needs out of the peers' invite buttons).
+    road_body = make.public_body(name="Brøytevik kommune")
+    road_admin = make.user(road_body)
+    road_need = make.need(road_body, title="Snøbrøyting av kommunale veier", domain="other", cpv=["90620000"])
+    asking_road_need = make.need(
+        asking_body, title="Brøyting og strøing av gang- og sykkelveier", domain="other", cpv=["90620000"]
+    )
     # Moderation: an open report, a hidden need, a suspended organisation for the queue's forms.
     hidden = make.need(third_body, title="Skjult behov om tilsyn")
     hidden.hidden_at, hidden.hidden_reason = utcnow(), "Personopplysninger"
@@ -289,7 +295,7 @@ def build_world(app, make) -> dict:
         group = coordination.invite_peer(body_admin, need, peer_need)
         coordination.request_to_join(asking_admin, group, asking_need)
         # A group the asking body is a member of (not its lead), for the page that leaves it.
-        member_group = coordination.invite_peer(third_admin, third_need, asking_second_need)
+        member_group = coordination.invite_peer(road_admin, road_need, asking_road_need)
         coordination.answer_invitation(asking_admin, member_group, True)
         dialogue.sign_up(supplier_user, meeting.id)
         notifications.save_search(body_admin, notifications.SavedSearchDraft(name="Tilsyn", query="tilsyn"))
