@@ -35,6 +35,10 @@ NOTIFICATION_KINDS = (
     "new_supplier",  # a supplier became a strong match for the organisation's need
     "new_need_for_you",  # a newly published need became a strong match for the organisation (a supplier)
     "join_request",  # someone asks to join the organisation (to its administrators)
+    "new_question",  # someone asked a question about the organisation's need
+    "group_post",  # a member wrote in the discussion of a group the organisation is a member of
+    "organisation_verified",  # a site administrator verified the user's organisation (its admins)
+    "pending_verification",  # a public body registered and waits for verification (site administrators)
 )
 
 

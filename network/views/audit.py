@@ -35,6 +35,7 @@ ACTIONS = {
     "group.request_declined": _l("Request to join declined"),
     "group.add_need": _l("Need brought to a coordination group"),
     "group.stage": _l("Coordination group moved to another stage"),
+    "group.leave": _l("Left a coordination group"),
     "member.invitation_withdrawn": _l("Invitation withdrawn"),
     "member.join_request": _l("Someone asked to join"),
     "member.join_approved": _l("Request to join the organisation approved"),

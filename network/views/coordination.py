@@ -13,6 +13,7 @@ from wtforms.fields.choices import SelectChoice
 
 from network.errors import ConflictError, NotAllowedError, ValidationError
 from network.forms import (
+    ConfirmForm,
     GroupAnswerForm,
     GroupInviteForm,
     GroupJoinForm,
@@ -221,6 +222,9 @@ def _detail_page(group: CoordinationGroup, post_form: GroupPostForm | None = Non
         "add_form": None,
         "invited": coordination_service.pending(group, MembershipStatus.INVITED) if is_member else [],
         "requests": coordination_service.pending(group, MembershipStatus.REQUESTED) if is_member else [],
+        # The members' contact persons are for the members only, like the discussion.
+        "contacts": coordination_service.contact_persons(group) if is_member else {},
+        "can_leave": coordination_service.can_leave(user, group),
     }
     if is_lead and coordination_service.stage_moves(group):
         stage_form = GroupStageForm()
@@ -411,3 +415,41 @@ def post(group_id: int):
             return _to_group(group.id, "#discussion")
     # The page again with the message kept and the error next to it.
     return _detail_page(group, post_form=form, status=422)
+
+
+@bp.route("/coordination-groups/<int:group_id>/leave", methods=["GET", "POST"])
+@login_required
+def leave(group_id: int):
+    """A member body leaves the group (after a confirmation page), with its needs."""
+    group = coordination_service.get_group(group_id)
+    if not coordination_service.is_member(current_user, group):
+        raise NotAllowedError(_("Only a member body can leave the group."))
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            coordination_service.leave_group(current_user, group)
+        except ValidationError as exc:
+            flash(str(exc), "error")
+            return _to_group(group.id)
+        flash(_("Your organisation has left the group “%(group)s”.", group=group.title), "success")
+        return _to_group(group.id)
+    if not coordination_service.can_leave(current_user, group):
+        flash(
+            _("The lead body cannot leave the group: it answers requests and moves the group's stage.")
+            if coordination_service.is_lead(current_user, group)
+            else _("This coordination group has finished its work; its members stay on record."),
+            "error",
+        )
+        return _to_group(group.id)
+    return render_template(
+        "confirm.html",
+        form=form,
+        title=_("Leave the group “%(group)s”?", group=group.title),
+        message=_(
+            "Your organisation leaves the group and its needs leave with it. You no longer see the "
+            "discussion. To take part again, ask the lead body to let you join."
+        ),
+        action=url_for("coordination.leave", group_id=group.id),
+        button=_("Leave the group"),
+        cancel=url_for("coordination.detail", group_id=group.id),
+    )

@@ -30,7 +30,7 @@ KIND_LABELS = {
     "saved_search": _l("A newly published need matches one of my saved searches"),
     "question_answered": _l("My question is answered"),
     "group_invitation": _l("My organisation is invited to a coordination group, or answers our invitation"),
-    "group_request": _l("A body asks to join a group we lead, or the lead answers our request"),
+    "group_request": _l("A body asks to join or leaves a group we lead, or the lead answers our request"),
     "response_status": _l("A response my organisation sent changes status"),
     "new_response": _l("A supplier responds to my organisation's need"),
     "join_request": _l("Someone asks to join my organisation (administrators)"),
@@ -38,7 +38,18 @@ KIND_LABELS = {
     "new_peer": _l("Another public body publishes the same challenge as your need (or one you follow)"),
     "new_supplier": _l("A supplier becomes a strong match for your need"),
     "new_need_for_you": _l("A new need is a strong match for what your organisation offers"),
+    "new_question": _l("Someone asks a question about my organisation's need"),
+    "group_post": _l("A member writes in the discussion of a group my organisation is in"),
+    "organisation_verified": _l("My organisation is verified as a public body"),
+    "pending_verification": _l("A public body registers and waits for verification (site administrators)"),
 }
+
+# Kinds only a site administrator can get: not offered to anyone else.
+ADMIN_KINDS = frozenset({"pending_verification"})
+
+
+def offered_kinds(user) -> dict:
+    return {k: v for k, v in KIND_LABELS.items() if user.is_site_admin or k not in ADMIN_KINDS}
 
 
 def kind_label(kind: str) -> str:
@@ -205,20 +216,19 @@ def delete_search(search_id: int):
 @bp.route("/settings", methods=["GET", "POST"])
 @login_required
 def preferences():
-    form_class = NotificationPreferencesForm.for_kinds(KIND_LABELS)
+    kinds = offered_kinds(current_user)
+    form_class = NotificationPreferencesForm.for_kinds(kinds)
     current = notifications_service.preferences(current_user)
-    form = form_class(data={kind: frequency.value for kind, frequency in current.items()})
+    form = form_class(data={kind: current[kind].value for kind in kinds})
     if form.validate_on_submit():
         try:
-            notifications_service.set_preferences(
-                current_user, {kind: form[kind].data for kind in KIND_LABELS}
-            )
+            notifications_service.set_preferences(current_user, {kind: form[kind].data for kind in kinds})
         except ValidationError as exc:
             form.form_errors.append(str(exc))
         else:
             flash(_("Your notification settings are saved."), "success")
             return redirect(url_for("notifications.preferences"))
-    return render_template("notifications/preferences.html", form=form, kinds=KIND_LABELS), form_status()
+    return render_template("notifications/preferences.html", form=form, kinds=kinds), form_status()
 
 
 # -- unsubscribing from a mail, without logging in ----------------------------------------------

@@ -173,6 +173,19 @@ class World:
         sessions.start(self.users["body.admin"], "192.0.2.50", "Firefox/128.0 (X11; Linux)")
         return db.session.scalar(sa.select(sa.func.max(UserSession.id)))
 
+    def fresh_membership(self):
+        """A new group led by another body, in which the owning body is a member (not the lead)."""
+        lead = self.make.public_body(name="Enda en ledende kommune")
+        lead_user = self.make.user(lead)
+        with self.app.test_request_context():
+            group = coordination.invite_peer(
+                lead_user,
+                self.make.need(lead, title="Felles tilsyn"),
+                self.make.need(self.body, title="Tilsyn"),
+            )
+            coordination.answer_invitation(self.users["body.admin"], group, True)
+        return group.id
+
     def hidden_need(self):
         need = self.make.need(self.body, title="Skjult behov om tilsyn")
         need.hidden_at, need.hidden_reason = utcnow(), "Personopplysninger"
@@ -936,6 +949,18 @@ MATRIX = [
         lambda w: f"/coordination-groups/{w.rows['own_group']}/posts",
         only(MOVED, "member", "admin"),
         {"text": "Et innlegg"},
+    ),
+    Entry(
+        "coordination.leave",
+        "GET",
+        lambda w: f"/coordination-groups/{w.fresh_membership()}/leave",
+        only(OK, "member", "admin"),
+    ),
+    Entry(
+        "coordination.leave",
+        "POST",
+        lambda w: f"/coordination-groups/{w.fresh_membership()}/leave",
+        only(MOVED, "member", "admin"),
     ),
     # -- notifications: one's own only -------------------------------------------------------
     Entry(

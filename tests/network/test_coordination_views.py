@@ -36,6 +36,7 @@ WRITES = [
     ("/coordination-groups/{group}/needs", "coordination.add_need"),
     ("/coordination-groups/{group}/stage", "coordination.stage"),
     ("/coordination-groups/{group}/posts", "coordination.post"),
+    ("/coordination-groups/{group}/leave", "coordination.leave"),
 ]
 PUBLIC = {"coordination.index", "coordination.detail"}
 ANY_FORM = {"peer_need_id": "1", "answer": "accept", "need_id": "1", "stage": "agreed", "text": "Hei"}

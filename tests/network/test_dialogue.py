@@ -532,7 +532,7 @@ def test_a_message_reaches_every_user_of_every_respondent(make, need, owner, mee
     assert sent == 2
     received = notices("respondents_message")
     assert sorted(n.user_id for n in received) == sorted([*(u.id for u in responded_users), signed.id])
-    assert {n.subject for n in received} == {"Ny frist"}
+    assert {n.subject for n in received} == {f"Ny frist – «{need.title}»"}
     assert all("Dialogen er forlenget til 1. mai." in n.body and "Eierkommune" in n.body for n in received)
     assert withdrew.id not in {n.user_id for n in received}
 

@@ -453,7 +453,7 @@ def test_the_body_writes_to_every_respondent(app, login, make, need, owner):
     received = db.session.scalars(
         sa.select(Notification).where(Notification.kind == "respondents_message")
     ).all()
-    assert [(n.user_id, n.subject) for n in received] == [(seller.id, "Ny frist")]
+    assert [(n.user_id, n.subject) for n in received] == [(seller.id, f"Ny frist – «{need.title}»")]
 
 
 def test_a_message_without_text_comes_back_with_the_error(app, login, make, need, owner):

@@ -233,6 +233,8 @@ LOGIN_REQUIRED = [
     ("post", "/coordination-groups/1/needs", "coordination.add_need"),
     ("post", "/coordination-groups/1/stage", "coordination.stage"),
     ("post", "/coordination-groups/1/posts", "coordination.post"),
+    ("get", "/coordination-groups/1/leave", "coordination.leave"),
+    ("post", "/coordination-groups/1/leave", "coordination.leave"),
     ("get", "/notifications", "notifications.inbox"),
     ("post", "/notifications/read", "notifications.read_all"),
     ("get", "/notifications/1", "notifications.open_notice"),

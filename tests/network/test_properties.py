@@ -239,6 +239,13 @@ def build_world(app, make) -> dict:
     asking_body = make.public_body(name="Spørrevik kommune")
     asking_admin = make.user(asking_body)
     asking_need = make.need(asking_body, title="Tilsyn og trygghet for hjemmeboende")
+    # Needs unlike the others (a group takes its needs out of the peers' invite buttons).
+    road_body = make.public_body(name="Brøytevik kommune")
+    road_admin = make.user(road_body)
+    road_need = make.need(road_body, title="Snøbrøyting av kommunale veier", domain="other", cpv=["90620000"])
+    asking_road_need = make.need(
+        asking_body, title="Brøyting og strøing av gang- og sykkelveier", domain="other", cpv=["90620000"]
+    )
     # Moderation: an open report, a hidden need, a suspended organisation for the queue's forms.
     hidden = make.need(third_body, title="Skjult behov om tilsyn")
     hidden.hidden_at, hidden.hidden_reason = utcnow(), "Personopplysninger"
@@ -293,6 +300,9 @@ def build_world(app, make) -> dict:
         )
         group = coordination.invite_peer(body_admin, need, peer_need)
         coordination.request_to_join(asking_admin, group, asking_need)
+        # A group the asking body is a member of (not its lead), for the page that leaves it.
+        member_group = coordination.invite_peer(road_admin, road_need, asking_road_need)
+        coordination.answer_invitation(asking_admin, member_group, True)
         dialogue.sign_up(supplier_user, meeting.id)
         # Free one-to-one slots on the need; a meeting and a booked slot held on the second need
         # (minutes can be written, the booking neither cancelled nor withdrawn any more).
@@ -332,6 +342,7 @@ def build_world(app, make) -> dict:
         "held_slot": held_slot.id,
         "response": response.id,
         "group": group.id,
+        "member_group": member_group.id,
         "invitation": invitation_token,
         "unsubscribe": unsubscribe,
         "reset": reset_token,
@@ -348,6 +359,7 @@ def build_world(app, make) -> dict:
         "member": member.email,
         "peer_admin": peer_admin.email,
         "third_admin": third_admin.email,
+        "asking_admin": asking_admin.email,
         "unverified_admin": unverified_admin.email,
         "supplier": supplier_user.email,
         "other_supplier": other_supplier_user.email,
@@ -428,6 +440,7 @@ PAGES = [
     ("member", "/needs/{need}"),
     ("peer_admin", "/coordination-groups/{group}"),
     ("third_admin", "/coordination-groups/{group}"),
+    ("asking_admin", "/coordination-groups/{member_group}/leave"),
     ("unverified_admin", "/needs/new"),
     ("supplier", "/capabilities/new"),
     ("supplier", "/capabilities/{cap}/edit"),

@@ -33,6 +33,7 @@ from network.services.coordination.membership import (
     request_to_join,
     start_group_with,
 )
+from network.services.coordination.roster import can_leave, contact_persons, leave_group
 
 __all__ = [
     "AlreadyInvitedError",
@@ -41,8 +42,10 @@ __all__ = [
     "add_need",
     "answer_invitation",
     "can_invite_for",
+    "can_leave",
     "can_see_discussion",
     "change_stage",
+    "contact_persons",
     "decide_request",
     "discussion",
     "get_group",
@@ -58,6 +61,7 @@ __all__ = [
     "is_lead",
     "is_member",
     "joinable_needs",
+    "leave_group",
     "pending",
     "post_message",
     "request_to_join",

@@ -44,9 +44,18 @@ def _what(item) -> str:
     }[item.kind]
 
 
+# How much of the hidden record's title or text the subject repeats: enough to tell two mails apart.
+SUBJECT_TITLE_MAX = 80
+
+
 def tell_hidden(item, reason: str) -> None:
+    title = " ".join(item.text.split())
+    if len(title) > SUBJECT_TITLE_MAX:
+        title = title[: SUBJECT_TITLE_MAX - 1].rstrip() + "…"
+
     def write():
-        subject = _("%(what)s is hidden by a moderator", what=_what(item))
+        # The subject names the record: an organisation with many needs must see which one at once.
+        subject = _("%(what)s “%(title)s” is hidden by a moderator", what=_what(item), title=title)
         text = _(
             "%(what)s “%(title)s” on Behovsbørsen is hidden by a site administrator. Only your "
             "organisation and the site administrators can see it now.\n\nReason: %(reason)s\n\n"

@@ -2,10 +2,10 @@
 immediately or as daily/weekly digests, and unsubscribing without logging in. One module a purpose;
 this package names what the rest of the site uses."""
 
+from network.services.notifications import events, notices
 from network.services.notifications.delivery import send_due
 from network.services.notifications.follows import follow, follows_of, is_following, unfollow
 from network.services.notifications.notices import (
-    connect,
     followers_of,
     need_published,
     need_stage_changed,
@@ -31,6 +31,13 @@ from network.services.notifications.settings import (
     unsubscribe,
     unsubscribe_token,
 )
+
+
+def connect() -> None:
+    """Make the notices for what the services announce (once per process; again is harmless)."""
+    notices.connect()
+    events.connect()
+
 
 __all__ = [
     "SEARCH_FILTERS",

@@ -66,6 +66,7 @@ def notify(
         )
     }
     path = stored_link(link)
+    need = db.session.get(Need, need_id) if need_id is not None else None
     texts: dict[str, tuple[str, str]] = {}
     created = []
     for user in recipients.values():
@@ -73,6 +74,7 @@ def notify(
         if locale not in texts:
             with force_locale(locale):
                 subject, body = (str(part) for part in message())
+                subject = naming_need(subject, need)
             # A subject is one line: a mail header with a line break is refused.
             texts[locale] = (" ".join(subject.split())[:300], body)
         subject, body = texts[locale]
@@ -88,6 +90,24 @@ def notify(
         db.session.add(notice)
         created.append(notice)
     return created
+
+
+# How much of a need's title a subject repeats; the whole title is in the notice's text and page.
+SUBJECT_TITLE_MAX = 120
+
+
+def naming_need(subject: str, need: Need | None) -> str:
+    """The subject, naming the need it is about when it does not already: a body writing
+    "Dokumentasjon før dialogmøtet" to the respondents of three needs must not send three mails
+    nobody can tell apart. Called in the recipient's language."""
+    if need is None or not need.title:
+        return subject
+    title = " ".join(need.title.split())
+    if title in subject:
+        return subject
+    if len(title) > SUBJECT_TITLE_MAX:
+        title = title[: SUBJECT_TITLE_MAX - 1].rstrip() + "…"
+    return _("%(subject)s – “%(title)s”", subject=subject, title=title)
 
 
 def notify_need(
