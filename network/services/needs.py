@@ -13,7 +13,7 @@ from network.extensions import db
 from network.limits import DESCRIPTION_MAX, DETAIL_MAX
 from network.models import STAGE_MOVES, Domain, Need, Organisation, Route, Stage, User, utcnow
 from network.permissions import can_edit_need, can_view_need
-from network.services import audit, commit, rules
+from network.services import attachments, audit, commit, rules
 from network.text import one_line
 
 MAX_BUDGET = 10**13
@@ -163,5 +163,7 @@ def delete_draft(actor: User, need: Need, index) -> None:
     if need.stage != Stage.DRAFT:
         raise NotAllowedError(_("Only drafts can be deleted; cancel a published need instead."))
     audit.record(actor, "need.delete", need, need.organisation_id)
+    files = attachments.forget_need(need)
     db.session.delete(need)
     commit(index)
+    attachments.remove_files(files)

@@ -160,6 +160,7 @@ class World:
         """An open session of the owning body's admin, on another browser."""
         sessions.start(self.users["body.admin"], "192.0.2.50", "Firefox/128.0 (X11; Linux)")
         return db.session.scalar(sa.select(sa.func.max(UserSession.id)))
+
     def hidden_need(self):
         need = self.make.need(self.body, title="Skjult behov om tilsyn")
         need.hidden_at, need.hidden_reason = utcnow(), "Personopplysninger"
