@@ -8,6 +8,7 @@ from werkzeug.routing import IntegerConverter
 from network.views import (
     account,
     admin,
+    announcements,
     api,
     attachments,
     audit,
@@ -40,6 +41,7 @@ BLUEPRINT_MODULES = (
     api,
     dialogue,
     attachments,
+    announcements,
     coordination,
     notifications,
     audit,
