@@ -19,7 +19,7 @@ from network.errors import DomainError, ImportFileError
 from network.extensions import db
 from network.models import Organisation, OrgKind, Role, User
 from network.schema import ensure_schema
-from network.services import backup, match_notices, twofactor
+from network.services import attachment_files, backup, match_notices, twofactor
 from network.services.accounts import create_site_admin
 from network.services.imports import import_lines, import_records, split_lines
 from network.services.matching import warm_need_lists, warm_supplier_lists
@@ -391,6 +391,8 @@ def backup_command(path: Path, force: bool) -> None:
         f"Wrote {report.path} ({report.size / 1e6:.1f} MB; {_counts(report.counts)}) "
         f"in {time.monotonic() - started:.1f} s."
     )
+    files = attachment_files.backup_files(Path(current_app.config["UPLOAD_FOLDER"]), path)
+    click.echo(f"Copied {files} attachment files to {attachment_files.folder_for(path)}.")
 
 
 @click.command("restore")
@@ -426,6 +428,11 @@ def restore_command(path: Path, yes: bool) -> None:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
     click.echo(f"Restored {_counts(counts)}.")
+    files = attachment_files.restore_files(path, Path(current_app.config["UPLOAD_FOLDER"]))
+    if files is None:
+        click.echo(f"No attachment files beside the backup ({attachment_files.folder_for(path)}).")
+    else:
+        click.echo(f"Restored {files} attachment files.")
     if ensure_schema(current_app):
         click.echo("Database schema updated to this version.")
     click.echo("Rebuilding the search index from the restored database…")

@@ -58,8 +58,18 @@ def defaults(instance_path: str) -> dict:
         "TRUSTED_HOSTS": [],
         # The largest request body accepted, in bytes; a larger one is answered 413 before it is read.
         # The largest form (a need: 40,000 characters of text) is well under 1 MB even percent-encoded;
-        # the site takes no file uploads (the bulk import is a command).
+        # The only larger bodies are attachment uploads, which get ATTACHMENT_MAX_BYTES plus a little on
+        # their own routes alone (views/attachments.py), so no other form can tie up a worker longer.
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+        # The largest attachment (a PDF or an office file on a need, an answer or a meeting), in bytes:
+        # tender documents, drawings and slide decks fit; a video does not belong here.
+        "ATTACHMENT_MAX_BYTES": 10 * 1024 * 1024,
+        # Attachments one need, answer or meeting may hold: enough for a document set, and a bound on
+        # how much disk one body can fill (ATTACHMENTS_PER_RECORD × ATTACHMENT_MAX_BYTES).
+        "ATTACHMENTS_PER_RECORD": 20,
+        # Where attachments are stored, outside static/ so nothing serves them but the download route
+        # (which checks who may see them). Back it up with the database (flask backup copies it too).
+        "UPLOAD_FOLDER": str(instance / "attachments"),
         # Flask's limits on multipart forms: bytes of one text part kept in memory, and number of parts.
         "MAX_FORM_MEMORY_SIZE": 500_000,
         "MAX_FORM_PARTS": 1000,

@@ -33,6 +33,7 @@ def test_config(tmp_path, **extra) -> dict:
         "SEARCH_STORAGE": "memory",
         "SEARCH_INDEX_DIR": str(tmp_path / "index"),
         "MAIL_OUTBOX_DIR": str(tmp_path / "outbox"),
+        "UPLOAD_FOLDER": str(tmp_path / "attachments"),
         "MAIL_SERVER": None,
         "AUTO_MIGRATE": False,
         "WTF_CSRF_ENABLED": False,

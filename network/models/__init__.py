@@ -1,6 +1,7 @@
 """Tables and single-row invariants, one module per part of the product; everything is re-exported
 here so callers write `from network.models import Need`."""
 
+from network.models.attachments import Attachment
 from network.models.coordination import (
     GROUP_STAGES,
     CoordinationGroup,
@@ -68,6 +69,7 @@ __all__ = [
     "PRIORITY_DOMAINS",
     "STAGE_MOVES",
     "AlertState",
+    "Attachment",
     "AttemptKind",
     "AuditEntry",
     "AuthAttempt",

@@ -13,7 +13,7 @@ from network.extensions import db
 from network.limits import DESCRIPTION_MAX, DETAIL_MAX
 from network.models import STAGE_MOVES, Domain, Need, Organisation, Route, Stage, User, utcnow
 from network.permissions import can_edit_need, can_view_need
-from network.services import audit, commit, rules
+from network.services import attachments, audit, commit, doffin, rules
 from network.text import one_line
 
 MAX_BUDGET = 10**13
@@ -149,10 +149,12 @@ def move_stage(actor: User, need: Need, stage: str, index, doffin_ref: str | Non
         return publish_need(actor, need, index)
     if target not in STAGE_MOVES[need.stage]:
         raise ValidationError(_("A need cannot move from this stage to that one."))
+    # Checked before anything changes: a reference not in Doffin's form refuses the whole move.
+    ref = doffin.parse_ref(doffin_ref) if target == Stage.TENDERED else None
     audit.record(actor, "need.stage", need, need.organisation_id, details={"stage": [need.stage, target]})
     need.stage = target
-    if target == Stage.TENDERED and doffin_ref:
-        need.doffin_ref = one_line(doffin_ref)[:40]
+    if ref:
+        need.doffin_ref = ref
     signals.need_stage_changed.send(actor, need=need)
     commit(index)
     return need
@@ -163,5 +165,7 @@ def delete_draft(actor: User, need: Need, index) -> None:
     if need.stage != Stage.DRAFT:
         raise NotAllowedError(_("Only drafts can be deleted; cancel a published need instead."))
     audit.record(actor, "need.delete", need, need.organisation_id)
+    files = attachments.forget_need(need)
     db.session.delete(need)
     commit(index)
+    attachments.remove_files(files)

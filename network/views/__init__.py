@@ -8,7 +8,9 @@ from werkzeug.routing import IntegerConverter
 from network.views import (
     account,
     admin,
+    announcements,
     api,
+    attachments,
     audit,
     auth,
     capabilities,
@@ -38,6 +40,8 @@ BLUEPRINT_MODULES = (
     admin,
     api,
     dialogue,
+    attachments,
+    announcements,
     coordination,
     notifications,
     audit,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import io
 import re
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -13,6 +14,7 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
 from network.services import accounts as accounts_service
+from network.services import attachments as attachments_service
 from network.services import coordination as coordination_service
 from network.services import dialogue as dialogue_service
 from network.services import notifications as notifications_service
@@ -194,9 +196,13 @@ class World:
             )
             group = coordination_service.invite_peer(user, need, seed.need_row(self.peer_need_id))
             _invitation, token = accounts_service.invite_colleague(user, "kollega@oslo.example.no")
-            return meeting.id, group.id, token
+            pdf = io.BytesIO(b"%PDF-1.4\n%%EOF\n")
+            attachment = attachments_service.attach(user, need, attachments_service.Upload("Krav.pdf", pdf))
+            return meeting.id, group.id, token, attachment.id
 
-        self.meeting_id, self.group_id, self.invitation_token = seed.as_user(OSLO[1], answer_and_meet)
+        self.meeting_id, self.group_id, self.invitation_token, self.attachment_id = seed.as_user(
+            OSLO[1], answer_and_meet
+        )
 
         def accept(user, index):
             group = coordination_service.get_group(self.group_id)
@@ -322,6 +328,9 @@ def test_public_body_pages_have_no_axe_violations(page: Page, axe: Axe, world: W
     axe.check("meeting, as owner", f"/meetings/{world.meeting_id}")
     axe.check("schedule a meeting", f"/needs/{world.need_id}/meetings")
     axe.check("write to respondents", f"/needs/{world.need_id}/message")
+    axe.check("attach a file", f"/needs/{world.need_id}/attachments")
+    axe.check("delete an attachment", f"/attachments/{world.attachment_id}/delete")
+    axe.check("Doffin announcement", f"/needs/{world.need_id}/doffin")
     axe.check("my account", "/account")
     axe.check("change password", "/account/password")
     axe.check("change e-mail address", "/account/email")

@@ -8,6 +8,7 @@ of the organisation that owns the record; a site administrator (who belongs to n
 
 from __future__ import annotations
 
+import io
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from network.models import (
     GroupStage,
     Invitation,
     JoinRequest,
+    Need,
     Notification,
     Report,
     Role,
@@ -31,7 +33,7 @@ from network.models import (
     utcnow,
 )
 from network.models.notifications import Frequency
-from network.services import coordination, dialogue, needs, responses, sessions
+from network.services import attachments, coordination, dialogue, needs, responses, sessions
 from network.services.needs import NeedDraft
 from tests.helpers import sign_in
 
@@ -100,6 +102,11 @@ NOTICE_SECRET = "Personlig varsel til eieren"
 SEARCH_SECRET = "Personlig lagret søk"
 MEETING_SECRET = "Påmeldte leverandører"
 WRONG_PASSWORD = {"current_password": "not-the-password"}
+PDF = b"%PDF-1.4\n%%EOF\n"
+
+
+def pdf_upload(_w=None) -> dict:
+    return {"file": (io.BytesIO(PDF), "Vedlegg.pdf", "application/pdf")}
 
 
 def expect(default, **roles) -> dict[str, object]:
@@ -185,6 +192,11 @@ class World:
             )
             coordination.answer_invitation(self.users["body.admin"], group, True)
         return group.id
+    def fresh_attachment(self, need_id=None):
+        """A PDF the owning body attached to the need (or to `need_id`)."""
+        need = db.session.get(Need, need_id or self.rows["need"])
+        upload = attachments.Upload("Vedlegg.pdf", io.BytesIO(PDF))
+        return attachments.attach(self.users["body.admin"], need, upload).id
 
     def hidden_need(self):
         need = self.make.need(self.body, title="Skjult behov om tilsyn")
@@ -329,6 +341,9 @@ def build_world(make, app) -> World:
         "post": post.id,
         "lead_need": lead_need.id,
     }
+    with app.test_request_context(), force_locale("en"):
+        w.rows["attachment"] = w.fresh_attachment()
+        w.rows["draft_attachment"] = w.fresh_attachment(draft.id)
     return w
 
 
@@ -885,6 +900,84 @@ MATRIX = [
         lambda w: f"/needs/{w.rows['need']}/message",
         only(MOVED, "member", "admin"),
         {"subject": "Til alle", "text": "Takk for svarene."},
+    ),
+    # -- attachments (the need's body adds and deletes; whoever sees the record downloads) ------
+    Entry(
+        "attachments.to_need",
+        "GET",
+        lambda w: f"/needs/{w.rows['need']}/attachments",
+        only(OK, "member", "admin"),
+    ),
+    Entry(
+        "attachments.to_need",
+        "POST",
+        lambda w: f"/needs/{w.rows['need']}/attachments",
+        only(MOVED, "member", "admin"),
+        pdf_upload,
+    ),
+    Entry(
+        "attachments.to_question",
+        "GET",
+        lambda w: f"/questions/{w.rows['question']}/attachments",
+        only(OK, "member", "admin"),
+    ),
+    Entry(
+        "attachments.to_question",
+        "POST",
+        lambda w: f"/questions/{w.rows['question']}/attachments",
+        only(MOVED, "member", "admin"),
+        pdf_upload,
+    ),
+    Entry(
+        "attachments.to_meeting",
+        "GET",
+        lambda w: f"/meetings/{w.rows['meeting']}/attachments",
+        only(OK, "member", "admin"),
+    ),
+    Entry(
+        "attachments.to_meeting",
+        "POST",
+        lambda w: f"/meetings/{w.rows['meeting']}/attachments",
+        only(MOVED, "member", "admin"),
+        pdf_upload,
+    ),
+    Entry(
+        "attachments.download",
+        "GET",
+        lambda w: f"/attachments/{w.rows['attachment']}",
+        expect(OK, anonymous=OK),
+    ),
+    Entry(
+        "attachments.download",
+        "GET",
+        lambda w: f"/attachments/{w.rows['draft_attachment']}",
+        only(OK, "member", "admin", others=MISSING, anonymous=MISSING),
+    ),
+    Entry(
+        "attachments.delete",
+        "GET",
+        lambda w: f"/attachments/{w.rows['attachment']}/delete",
+        only(OK, "member", "admin", anonymous=LOGIN),
+    ),
+    Entry(
+        "attachments.delete",
+        "POST",
+        lambda w: f"/attachments/{w.fresh_attachment()}/delete",
+        only(MOVED, "member", "admin"),
+    ),
+    # -- the Doffin announcement (the need's body) ---------------------------------------------
+    Entry(
+        "announcements.doffin",
+        "GET",
+        lambda w: f"/needs/{w.rows['need']}/doffin",
+        only(OK, "member", "admin"),
+    ),
+    Entry(
+        "announcements.doffin",
+        "POST",
+        lambda w: f"/needs/{w.rows['need']}/doffin",
+        only(MOVED, "member", "admin"),
+        {"doffin_ref": "2026-123456"},
     ),
     # -- coordination groups -----------------------------------------------------------------
     Entry(

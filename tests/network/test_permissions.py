@@ -287,6 +287,16 @@ LOGIN_REQUIRED = [
     ("get", "/admin/organisations/{body}/suspend", "moderation.suspend"),
     ("post", "/admin/organisations/{body}/suspend", "moderation.suspend"),
     ("post", "/admin/organisations/{body}/unsuspend", "moderation.unsuspend"),
+    ("get", "/needs/{need}/attachments", "attachments.to_need"),
+    ("post", "/needs/{need}/attachments", "attachments.to_need"),
+    ("get", "/questions/1/attachments", "attachments.to_question"),
+    ("post", "/questions/1/attachments", "attachments.to_question"),
+    ("get", "/meetings/1/attachments", "attachments.to_meeting"),
+    ("post", "/meetings/1/attachments", "attachments.to_meeting"),
+    ("get", "/attachments/1/delete", "attachments.delete"),
+    ("post", "/attachments/1/delete", "attachments.delete"),
+    ("get", "/needs/{need}/doffin", "announcements.doffin"),
+    ("post", "/needs/{need}/doffin", "announcements.doffin"),
 ]
 
 # Routes anyone may open (what they show is checked by the rules below and in the test_*_views.py files).
@@ -318,6 +328,8 @@ PUBLIC_ENDPOINTS = {
     "account.confirm_email",
     "health.healthz",
     "health.readyz",
+    # Whoever may see the record downloads its attachments (services/attachments.may_download).
+    "attachments.download",
 }
 
 # One form body that would pass every form above, so a refusal is never just a form error.

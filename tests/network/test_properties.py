@@ -8,6 +8,7 @@ line here, and a test fails when a POST route is on no page we read.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -29,7 +30,16 @@ from network.extensions import db
 from network.indexing import get_index
 from network.models import EmailChange, JoinRequest, Report, Role, SavedSearch, Stage, UserSession, utcnow
 from network.models.security import PasswordReset
-from network.services import accounts, coordination, dialogue, notifications, profile, security, sessions
+from network.services import (
+    accounts,
+    attachments,
+    coordination,
+    dialogue,
+    notifications,
+    profile,
+    security,
+    sessions,
+)
 from network.services import responses as responses_service
 from tests import conftest
 from tests.factories import Make
@@ -328,6 +338,9 @@ def build_world(app, make) -> dict:
         notifications.follow(body_admin, peer_need.id)
         _invitation, invitation_token = accounts.invite_colleague(body_admin, "kollega@fjordvik.kommune.no")
         unsubscribe = notifications.unsubscribe_token(body_admin, "need_stage")
+        attachment = attachments.attach(
+            body_admin, need, attachments.Upload("Vedlegg.pdf", io.BytesIO(b"%PDF-1.4\n%%EOF\n"))
+        )
         db.session.commit()
     ids = {
         "need": need.id,
@@ -340,6 +353,7 @@ def build_world(app, make) -> dict:
         "meeting": meeting.id,
         "held_meeting": held_meeting.id,
         "held_slot": held_slot.id,
+        "attachment": attachment.id,
         "response": response.id,
         "group": group.id,
         "member_group": member_group.id,
@@ -454,6 +468,9 @@ PAGES = [
     ("body_admin", "/slots/{held_slot}/minutes"),
     ("body_admin", "/slots/{held_slot}/cancel"),
     ("body_admin", "/slots/{held_slot}/withdraw"),
+    ("body_admin", "/needs/{need}/attachments"),
+    ("body_admin", "/attachments/{attachment}/delete"),
+    ("body_admin", "/needs/{need}/doffin"),
     ("supplier", "/organisations/for-you"),
     ("site_admin", "/admin/organisations"),
     ("body_admin", "/account"),
