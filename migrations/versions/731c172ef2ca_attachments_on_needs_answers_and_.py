@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "731c172ef2ca"
-down_revision = "040cb2907aab"
+down_revision = "5fecced6e5c0"
 branch_labels = None
 depends_on = None
 

@@ -192,6 +192,7 @@ class World:
             )
             coordination.answer_invitation(self.users["body.admin"], group, True)
         return group.id
+
     def fresh_attachment(self, need_id=None):
         """A PDF the owning body attached to the need (or to `need_id`)."""
         need = db.session.get(Need, need_id or self.rows["need"])
