@@ -36,7 +36,11 @@ def history(app, make, index):
         registrant = accounts.register(
             accounts.RegistrationDraft(
                 organisation=accounts.OrganisationDraft(
-                    kind="public_body", name="Loggkommune", sector="municipality", kommune="0301"
+                    kind="public_body",
+                    name="Loggkommune",
+                    org_number="964338531",
+                    sector="municipality",
+                    kommune="0301",
                 ),
                 name="Lise Logg",
                 email="lise@logg.example.no",
