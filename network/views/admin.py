@@ -62,19 +62,13 @@ def verify(org_id: int):
 def unverify(org_id: int):
     """Withdraw a body's verification: the reason is required, mailed to its administrators and logged."""
     org = accounts_service.get_organisation(org_id)
-    form = WithdrawVerificationForm()
-    if request.method == "POST" and form.validate_on_submit():
-        try:
-            members_service.withdraw_verification(current_user, org, form.reason.data, get_index())
-        except ValidationError as exc:
-            if exc.field is None:
-                flash(str(exc), "error")
-                return redirect(url_for("admin.organisations"))
-            field_error(form, exc)
-        else:
-            flash(_("The verification of %(name)s is withdrawn.", name=org.name), "success")
-            return redirect(url_for("admin.organisations"))
-    return render_template("admin/unverify.html", org=org, form=form), form_status()
+    return _with_reason(
+        org,
+        WithdrawVerificationForm(),
+        members_service.withdraw_verification,
+        _("The verification of %(name)s is withdrawn.", name=org.name),
+        "admin/unverify.html",
+    )
 
 
 @bp.route("/organisations/<int:org_id>/reject", methods=["GET", "POST"])
@@ -82,18 +76,27 @@ def unverify(org_id: int):
 def reject(org_id: int):
     """Refuse to verify a body: asks first, with a required reason that is mailed to its registrant."""
     org = accounts_service.get_organisation(org_id)
-    form = RejectOrganisationForm()
+    return _with_reason(
+        org,
+        RejectOrganisationForm(),
+        verification_service.reject_organisation,
+        _("%(name)s is rejected, and the reason is sent to them.", name=org.name),
+        "admin/reject.html",
+        register_url=verification_service.register_url(org),
+    )
+
+
+def _with_reason(org, form, act, done: str, template: str, **context):
+    """An action on a body that asks first, with a required reason: `act(actor, org, reason, index)`."""
     if request.method == "POST" and form.validate_on_submit():
         try:
-            verification_service.reject_organisation(current_user, org, form.reason.data, get_index())
+            act(current_user, org, form.reason.data, get_index())
         except ValidationError as exc:
             if exc.field is None:
                 flash(str(exc), "error")
                 return redirect(url_for("admin.organisations"))
             field_error(form, exc)
         else:
-            flash(_("%(name)s is rejected, and the reason is sent to them.", name=org.name), "success")
+            flash(done, "success")
             return redirect(url_for("admin.organisations"))
-    return render_template(
-        "admin/reject.html", org=org, form=form, register_url=verification_service.register_url(org)
-    ), form_status()
+    return render_template(template, org=org, form=form, **context), form_status()

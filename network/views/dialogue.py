@@ -187,15 +187,22 @@ def _local_to_utc(value):
     return to_utc(value) if value is not None else None
 
 
-@bp.route("/needs/<int:need_id>/meetings", methods=["GET", "POST"])
-@login_required
-def schedule(need_id: int):
+def _schedulable_need(need_id: int):
+    """The need whose body may schedule meetings or offer slots now; back to its page, saying why, when
+    its dialogue has closed."""
     need = _visible_need(need_id)
     if not dialogue_service.is_need_body(current_user, need):
         abort(403)
     if not dialogue_service.can_schedule(current_user, need):
         flash(dialogue_service.closed_message(need), "error")
-        return redirect(links.need_path(need.id, "dialogue"))
+        abort(redirect(links.need_path(need.id, "dialogue")))
+    return need
+
+
+@bp.route("/needs/<int:need_id>/meetings", methods=["GET", "POST"])
+@login_required
+def schedule(need_id: int):
+    need = _schedulable_need(need_id)
     form = meeting_form()
     if form.validate_on_submit():
         draft = dialogue_service.MeetingDraft(
@@ -336,12 +343,7 @@ def _visible_slot(slot_id: int):
 @bp.route("/needs/<int:need_id>/slots", methods=["GET", "POST"])
 @login_required
 def offer_slots(need_id: int):
-    need = _visible_need(need_id)
-    if not dialogue_service.is_need_body(current_user, need):
-        abort(403)
-    if not dialogue_service.can_schedule(current_user, need):
-        flash(dialogue_service.closed_message(need), "error")
-        return redirect(links.need_path(need.id, "dialogue"))
+    need = _schedulable_need(need_id)
     form = slot_form()
     if form.validate_on_submit():
         draft = dialogue_service.SlotDraft(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from urllib.parse import urlparse
 
 from flask_babel import gettext as _
 
@@ -10,7 +11,7 @@ from network import dates, links
 from network.errors import NotAllowedError, ValidationError
 from network.models import Need, Organisation, User
 from network.models.dialogue import deadline_passed, dialogue_is_open
-from network.text import clean
+from network.text import clean, one_line
 
 
 def authenticated(user: User | None) -> bool:
@@ -85,6 +86,27 @@ def checked_text(value: str | None, limit: int, field_name: str, empty: str) -> 
     if len(text) > limit:
         raise ValidationError(_("At most %(n)d characters.", n=limit), field=field_name)
     return text
+
+
+PLACE_MAX = 300
+LINK_MAX = 500
+
+
+def checked_place_and_link(place_value: str | None, link_value: str | None) -> tuple[str, str | None]:
+    """Where a meeting or a slot is held: a place, an https video link, or both (errors on their fields)."""
+    place = one_line(place_value)
+    if len(place) > PLACE_MAX:
+        raise ValidationError(_("At most %(n)d characters.", n=PLACE_MAX), field="place")
+    link = one_line(link_value) or None
+    if link is not None:
+        if len(link) > LINK_MAX:
+            raise ValidationError(_("At most %(n)d characters.", n=LINK_MAX), field="video_link")
+        parsed = urlparse(link)
+        if parsed.scheme != "https" or not parsed.netloc:
+            raise ValidationError(_("The video link must start with https://."), field="video_link")
+    if not place and link is None:
+        raise ValidationError(_("Give a place, a video link or both."), field="place")
+    return place, link
 
 
 def moment_text(value: datetime) -> str:

@@ -17,6 +17,7 @@ from network.models import Meeting, MeetingSignup, Need, User, dialogue_is_open,
 from network.services import commit, get_or_not_found, rules
 from network.services.dialogue.access import (
     authenticated,
+    checked_place_and_link,
     closed_message,
     is_need_body,
     is_supplier_user,
@@ -25,10 +26,8 @@ from network.services.dialogue.access import (
     require_body,
 )
 from network.services.notifications import followers_of, notify
-from network.text import clean, one_line
+from network.text import clean
 
-PLACE_MAX = 300
-LINK_MAX = 500
 DESCRIPTION_MAX = 5000
 CAPACITY_MAX = 10000
 
@@ -77,18 +76,7 @@ def _check_meeting(draft: MeetingDraft, now: datetime) -> dict:
         raise ValidationError(
             _("The number of seats must be between 1 and %(n)d.", n=CAPACITY_MAX), field="capacity"
         )
-    place = one_line(draft.place)
-    if len(place) > PLACE_MAX:
-        raise ValidationError(_("At most %(n)d characters.", n=PLACE_MAX), field="place")
-    link = one_line(draft.video_link) or None
-    if link is not None:
-        if len(link) > LINK_MAX:
-            raise ValidationError(_("At most %(n)d characters.", n=LINK_MAX), field="video_link")
-        parsed = urlparse(link)
-        if parsed.scheme != "https" or not parsed.netloc:
-            raise ValidationError(_("The video link must start with https://."), field="video_link")
-    if not place and link is None:
-        raise ValidationError(_("Give a place, a video link or both."), field="place")
+    place, link = checked_place_and_link(draft.place, draft.video_link)
     description = clean(draft.description)
     if len(description) > DESCRIPTION_MAX:
         raise ValidationError(_("At most %(n)d characters.", n=DESCRIPTION_MAX), field="description")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from urllib.parse import urlparse
 
 import sqlalchemy as sa
 from flask import current_app
@@ -19,6 +18,7 @@ from network.models import DialogueSlot, Need, User, dialogue_is_open, utcnow
 from network.services import commit, get_or_not_found
 from network.services.dialogue.access import (
     authenticated,
+    checked_place_and_link,
     is_need_body,
     is_supplier_user,
     moment_text,
@@ -28,13 +28,11 @@ from network.services.dialogue.access import (
 )
 from network.services.dialogue.meetings import calendar_event
 from network.services.notifications import notify
-from network.text import clean, one_line
+from network.text import clean
 
 SLOT_MIN_MINUTES = 10
 # Slots offered with one form: back to back from the first start.
 SLOTS_AT_ONCE_MAX = 12
-PLACE_MAX = 300
-LINK_MAX = 500
 AGENDA_MAX = 5000
 
 
@@ -71,18 +69,7 @@ def _checked(draft: SlotDraft, now: datetime) -> tuple[str, str | None, str]:
         )
     if draft.count is None or not (1 <= draft.count <= SLOTS_AT_ONCE_MAX):
         raise ValidationError(_("Offer from 1 to %(n)d slots at a time.", n=SLOTS_AT_ONCE_MAX), field="count")
-    place = one_line(draft.place)
-    if len(place) > PLACE_MAX:
-        raise ValidationError(_("At most %(n)d characters.", n=PLACE_MAX), field="place")
-    link = one_line(draft.video_link) or None
-    if link is not None:
-        if len(link) > LINK_MAX:
-            raise ValidationError(_("At most %(n)d characters.", n=LINK_MAX), field="video_link")
-        parsed = urlparse(link)
-        if parsed.scheme != "https" or not parsed.netloc:
-            raise ValidationError(_("The video link must start with https://."), field="video_link")
-    if not place and link is None:
-        raise ValidationError(_("Give a place, a video link or both."), field="place")
+    place, link = checked_place_and_link(draft.place, draft.video_link)
     agenda = clean(draft.agenda)
     if len(agenda) > AGENDA_MAX:
         raise ValidationError(_("At most %(n)d characters.", n=AGENDA_MAX), field="agenda")
